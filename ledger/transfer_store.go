@@ -1,0 +1,450 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"fishpond"
+	"fishpond/internal/db"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// item is one transfer on its way into the database, alone (PostTx) or in a
+// group-commit batch. Outputs are reset on every attempt because InTx may retry.
+type item struct {
+	req        TransferRequest
+	hash       string
+	reverses   string                    // for reversals: the original transfer id
+	ruleDeltas map[string]fishpond.Money // for reversals: what the reversal gives back to rules
+
+	out      Transfer
+	err      error
+	dupOf    *item
+	replayID string
+	done     chan struct{} // closed by the committer when out/err are final
+}
+
+func (it *item) reset() { it.out, it.err, it.dupOf, it.replayID = Transfer{}, nil, nil, "" }
+
+// PostTx records one transfer inside the caller's transaction, so that a change
+// elsewhere (an order marked paid) and its money movement commit or fail together.
+// now is the caller's fixed transaction time: the recorded time, and the effective
+// time when req.At is zero. Standing rules on the accounts apply in the same tx.
+func PostTx(ctx context.Context, tx *db.Tx, now time.Time, req TransferRequest) (Transfer, error) {
+	if err := req.Validate(); err != nil {
+		return Transfer{}, err
+	}
+	it := &item{req: req, hash: contentHash(&req, "")}
+	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil); err != nil {
+		return Transfer{}, err
+	}
+	return it.out, it.err
+}
+
+type acctInfo struct {
+	kind     Kind
+	currency string
+}
+
+type ruleState struct {
+	id, source, dest string
+	bp               fishpond.Bp
+	cap, moved       fishpond.Money
+}
+
+// postItems is the one write path of the ledger: it checks idempotency keys,
+// accounts and currencies for every item with a few set-wise queries, applies
+// standing rules in memory, then writes all transfers, postings, balances and rule
+// states with multi-row statements. An item that fails gets its own error and
+// writes nothing; only a database error fails the whole call.
+// cache, when not nil, holds account facts read by earlier committed batches;
+// only the committer passes one, because a caller's transaction may create an
+// account and then roll back.
+func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cache *sync.Map) error {
+	byKey := make(map[string]*item, len(items))
+	keys := make([]any, 0, len(items))
+	for _, it := range items {
+		it.reset()
+		if prev, ok := byKey[it.req.IdempotencyKey]; ok {
+			if prev.hash == it.hash {
+				it.dupOf = prev
+			} else {
+				it.err = keyConflict(it.req.IdempotencyKey)
+			}
+			continue
+		}
+		byKey[it.req.IdempotencyKey] = it
+		keys = append(keys, it.req.IdempotencyKey)
+	}
+	err := queryIn(ctx, tx, "SELECT idem_key, id, content_hash FROM ledger_transfers WHERE idem_key IN (%s)", "", keys, func(scan func(...any) error) error {
+		var k, id, h string
+		if err := scan(&k, &id, &h); err != nil {
+			return err
+		}
+		if it := byKey[k]; it != nil {
+			if it.hash == h {
+				it.replayID = id
+			} else {
+				it.err = keyConflict(k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	live := make([]*item, 0, len(items))
+	accts := map[string]acctInfo{}
+	acctSet := map[string]struct{}{}
+	var reversedIDs []any
+	for _, it := range items {
+		if it.err != nil || it.dupOf != nil || it.replayID != "" {
+			continue
+		}
+		live = append(live, it)
+		for _, p := range it.req.Postings {
+			if _, ok := accts[p.AccountID]; ok {
+				continue
+			}
+			if cache != nil {
+				if v, ok := cache.Load(p.AccountID); ok {
+					accts[p.AccountID] = v.(acctInfo)
+					continue
+				}
+			}
+			acctSet[p.AccountID] = struct{}{}
+		}
+		if it.reverses != "" {
+			reversedIDs = append(reversedIDs, it.reverses)
+		}
+	}
+	err = queryIn(ctx, tx, "SELECT id, kind, currency FROM ledger_accounts WHERE id IN (%s)", "", setArgs(acctSet), func(scan func(...any) error) error {
+		var id, kind, cur string
+		if err := scan(&id, &kind, &cur); err != nil {
+			return err
+		}
+		accts[id] = acctInfo{Kind(kind), cur}
+		if cache != nil {
+			cache.Store(id, acctInfo{Kind(kind), cur})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	reversed := map[string]bool{}
+	err = queryIn(ctx, tx, "SELECT original_id FROM ledger_reversals WHERE original_id IN (%s)", "", reversedIDs, func(scan func(...any) error) error {
+		var id string
+		err := scan(&id)
+		reversed[id] = true
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	// Standing rules watch debit-normal accounts that receive a debit.
+	sources := map[string]struct{}{}
+	for _, it := range live {
+		if it.reverses != "" {
+			continue
+		}
+		for _, p := range it.req.Postings {
+			if a, ok := accts[p.AccountID]; ok && p.Amount > 0 && a.kind.DebitNormal() {
+				sources[p.AccountID] = struct{}{}
+			}
+		}
+	}
+	rules := map[string][]*ruleState{}
+	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY seq", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
+		r := &ruleState{}
+		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved); err != nil {
+			return err
+		}
+		rules[r.source] = append(rules[r.source], r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	// Decide every item in order, in memory.
+	nowText := db.FormatTime(now)
+	deltas := map[string]fishpond.Money{}
+	ruleDeltas := map[string]fishpond.Money{}
+	var tArgs, pArgs, rvArgs []any
+	nT, nP, nRv := 0, 0, 0
+	for _, it := range live {
+		req := &it.req
+		f := map[string]string{}
+		for i, p := range req.Postings {
+			a, ok := accts[p.AccountID]
+			switch {
+			case !ok:
+				f[fmt.Sprintf("postings[%d].account", i)] = "no such account"
+			case a.currency != req.Currency:
+				f[fmt.Sprintf("postings[%d].account", i)] = fmt.Sprintf("account holds %s, transfer is in %s", a.currency, req.Currency)
+			}
+		}
+		if len(f) > 0 {
+			it.err = fishpond.Invalid("invalid transfer", f)
+			continue
+		}
+		if it.reverses != "" && reversed[it.reverses] {
+			it.err = fishpond.Errorf(fishpond.EConflict, "transfer %s has already been reversed", it.reverses)
+			continue
+		}
+		at := req.At
+		if at.IsZero() {
+			at = now
+		}
+		t := Transfer{ID: newID(), IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
+			Currency: req.Currency, At: at, RecordedAt: now, Reverses: it.reverses, Postings: slices.Clone(req.Postings)}
+		if it.reverses == "" {
+			for _, p := range req.Postings {
+				if p.Amount <= 0 || !accts[p.AccountID].kind.DebitNormal() {
+					continue
+				}
+				left := p.Amount // all rules together never move more than the inflow
+				for _, r := range rules[p.AccountID] {
+					x := min(r.bp.Of(p.Amount), r.cap-r.moved, left)
+					if x <= 0 {
+						continue
+					}
+					t.Postings = append(t.Postings, Posting{AccountID: p.AccountID, Amount: -x, RuleID: r.id}, Posting{AccountID: r.dest, Amount: x, RuleID: r.id})
+					r.moved += x
+					left -= x
+					ruleDeltas[r.id] += x
+				}
+			}
+		} else {
+			reversed[it.reverses] = true
+			for id, d := range it.ruleDeltas {
+				ruleDeltas[id] += d
+			}
+			rvArgs = append(rvArgs, it.reverses, t.ID)
+			nRv++
+		}
+		atText := db.FormatTime(at)
+		var rev any
+		if it.reverses != "" {
+			rev = it.reverses
+		}
+		tArgs = append(tArgs, t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev)
+		nT++
+		for _, p := range t.Postings {
+			var rule any
+			if p.RuleID != "" {
+				rule = p.RuleID
+			}
+			pArgs = append(pArgs, t.ID, p.AccountID, int64(p.Amount), atText, rule)
+			nP++
+			deltas[p.AccountID] += p.Amount
+		}
+		it.out = t
+	}
+
+	// Write everything set-wise.
+	if err := insertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", 10, nT, tArgs); err != nil {
+		return raced(err, "idempotency key")
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_id, amount, effective_at, rule_id) VALUES ", 5, nP, pArgs); err != nil {
+		return fishpond.Internal(err)
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", 2, nRv, rvArgs); err != nil {
+		return raced(err, "reversal")
+	}
+	if err := applyBalances(ctx, tx, deltas); err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(ruleDeltas)) {
+		d := int64(ruleDeltas[id])
+		if d == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE ledger_rules SET moved = moved + ?, status = CASE WHEN moved + ? >= cap THEN 'done' ELSE 'active' END WHERE id = ?", d, d, id); err != nil {
+			return fishpond.Internal(err)
+		}
+	}
+
+	for _, it := range items {
+		if it.replayID != "" {
+			t, err := loadTransfer(ctx, tx, it.replayID)
+			if err != nil {
+				return err
+			}
+			t.Replayed = true
+			it.out = t
+		}
+	}
+	for _, it := range items {
+		if it.dupOf != nil {
+			it.out, it.err = it.dupOf.out, it.dupOf.err
+			it.out.Replayed = it.err == nil
+		}
+	}
+	return nil
+}
+
+// applyBalances adds each account's delta to its stored balance with one
+// statement per thousand accounts. On PostgreSQL the rows are first locked in id
+// order so that concurrent transactions queue instead of deadlocking.
+func applyBalances(ctx context.Context, tx *db.Tx, deltas map[string]fishpond.Money) error {
+	ids := make([]string, 0, len(deltas))
+	for id, d := range deltas {
+		if d != 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	const chunk = 1000
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		part := ids[:n]
+		ids = ids[n:]
+		args := make([]any, 0, 2*n)
+		if tx.Dialect() == db.Postgres {
+			for _, id := range part {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, "SELECT id FROM ledger_accounts WHERE id IN ("+db.Placeholders(n)+") ORDER BY id FOR UPDATE", args...)
+			if err != nil {
+				return fishpond.Internal(err)
+			}
+			rows.Close()
+			args = args[:0]
+		}
+		for _, id := range part {
+			args = append(args, id, int64(deltas[id]))
+		}
+		q := "WITH v(id, d) AS (VALUES " + repeatRow("(?, CAST(? AS BIGINT))", n) + ") UPDATE ledger_accounts SET balance = balance + v.d FROM v WHERE ledger_accounts.id = v.id"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fishpond.Internal(err)
+		}
+	}
+	return nil
+}
+
+// insertRows writes n rows of width columns with multi-row INSERTs, staying well
+// under both engines' limits on bound parameters.
+func insertRows(ctx context.Context, tx *db.Tx, prefix string, width, n int, args []any) error {
+	row := "(" + db.Placeholders(width) + ")"
+	per := 30000 / width
+	for n > 0 {
+		k := min(per, n)
+		if _, err := tx.ExecContext(ctx, prefix+repeatRow(row, k), args[:k*width]...); err != nil {
+			return err
+		}
+		args = args[k*width:]
+		n -= k
+	}
+	return nil
+}
+
+// queryIn runs a query whose %s is an IN list over args, in chunks, calling fn per row.
+func queryIn(ctx context.Context, q db.Querier, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
+	const chunk = 5000
+	for len(args) > 0 {
+		n := min(chunk, len(args))
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, db.Placeholders(n))+suffix, args[:n]...)
+		if err != nil {
+			return fishpond.Internal(err)
+		}
+		for rows.Next() {
+			if err := fn(rows.Scan); err != nil {
+				rows.Close()
+				return fishpond.Internal(err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fishpond.Internal(err)
+		}
+		args = args[n:]
+	}
+	return nil
+}
+
+func setArgs(s map[string]struct{}) []any {
+	out := make([]any, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	return out
+}
+
+func keyConflict(key string) error {
+	return fishpond.Errorf(fishpond.EConflict, "idempotency key %q was already used for a different transfer", key)
+}
+
+// raced turns a unique violation — two transactions creating the same key,
+// account or reversal at once on PostgreSQL — into a serialization failure, which
+// db.InTx retries; the retry then sees the winner's row and answers properly.
+func raced(err error, what string) error {
+	if db.IsUniqueViolation(err) {
+		return fmt.Errorf("ledger: concurrent insert of %s: %w (%w)", what, &pgconn.PgError{Code: "40001", Message: "retry after concurrent insert"}, err)
+	}
+	return fishpond.Internal(err)
+}
+
+const transferColumns = "id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
+
+func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
+	var t Transfer
+	var at, rec string
+	var rev *string
+	if err := row.Scan(&t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
+		return Transfer{}, err
+	}
+	t.At, t.RecordedAt = db.MustTime(at), db.MustTime(rec)
+	if rev != nil {
+		t.Reverses = *rev
+	}
+	return t, nil
+}
+
+// loadTransfer reads a transfer with its postings in their recorded order.
+func loadTransfer(ctx context.Context, q db.Querier, id string) (Transfer, error) {
+	t, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
+	if err != nil {
+		return Transfer{}, db.NotFound(err, "no transfer %s", id)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT account_id, amount, rule_id FROM ledger_postings WHERE transfer_id = ? ORDER BY id", id)
+	if err != nil {
+		return Transfer{}, fishpond.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Posting
+		var rule *string
+		if err := rows.Scan(&p.AccountID, &p.Amount, &rule); err != nil {
+			return Transfer{}, fishpond.Internal(err)
+		}
+		if rule != nil {
+			p.RuleID = *rule
+		}
+		t.Postings = append(t.Postings, p)
+	}
+	return t, rows.Err()
+}
+
+// Transfer reads a recorded transfer by id.
+func (l *Ledger) Transfer(ctx context.Context, id string) (Transfer, error) {
+	return loadTransfer(ctx, l.db.Read(), id)
+}
+
+// TransferByKey reads a recorded transfer by its idempotency key, so a caller
+// that lost an answer can find out whether its transfer happened.
+func (l *Ledger) TransferByKey(ctx context.Context, key string) (Transfer, error) {
+	var id string
+	if err := l.db.Read().QueryRowContext(ctx, "SELECT id FROM ledger_transfers WHERE idem_key = ?", key).Scan(&id); err != nil {
+		return Transfer{}, db.NotFound(err, "no transfer with key %q", key)
+	}
+	return loadTransfer(ctx, l.db.Read(), id)
+}
