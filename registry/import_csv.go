@@ -27,7 +27,6 @@ func readCSV(data []byte) (table, error) {
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	t := table{format: "csv", encoding: enc}
-	rowNum := 0
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -36,7 +35,7 @@ func readCSV(data []byte) (table, error) {
 		if err != nil {
 			return table{}, fishpond.Invalid("CSV格式错误 / the CSV file is malformed", map[string]string{"file": err.Error()})
 		}
-		rowNum++
+		rowNum, _ := r.FieldPos(0) // the line, which is the row Excel shows unless a cell spans lines
 		if t.header == nil {
 			if isBlank(rec) {
 				continue
