@@ -55,6 +55,7 @@ type ruleState struct {
 	id, source, dest string
 	bp               fishpond.Bp
 	cap, moved       fishpond.Money
+	seq              int64
 }
 
 // postItems is the one write path of the ledger: it checks idempotency keys,
@@ -71,32 +72,36 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	for _, it := range items {
 		it.reset()
 		if prev, ok := byKey[it.req.IdempotencyKey]; ok {
-			if prev.hash == it.hash {
-				it.dupOf = prev
-			} else {
-				it.err = keyConflict(it.req.IdempotencyKey)
-			}
+			it.dupOf = prev // resolved below, against the stored transfer if any
 			continue
 		}
 		byKey[it.req.IdempotencyKey] = it
 		keys = append(keys, it.req.IdempotencyKey)
 	}
+	type stored struct{ id, hash string }
+	existing := map[string]stored{}
 	err := queryIn(ctx, tx, "SELECT idem_key, id, content_hash FROM ledger_transfers WHERE idem_key IN (%s)", "", keys, func(scan func(...any) error) error {
 		var k, id, h string
 		if err := scan(&k, &id, &h); err != nil {
 			return err
 		}
-		if it := byKey[k]; it != nil {
-			if it.hash == h {
-				it.replayID = id
-			} else {
-				it.err = keyConflict(k)
-			}
-		}
+		existing[k] = stored{id, h}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for _, it := range items {
+		if st, ok := existing[it.req.IdempotencyKey]; ok {
+			it.dupOf = nil
+			if st.hash == it.hash {
+				it.replayID = st.id
+			} else {
+				it.err = keyConflict(it.req.IdempotencyKey)
+			}
+		} else if it.dupOf != nil && it.dupOf.hash != it.hash {
+			it.dupOf, it.err = nil, keyConflict(it.req.IdempotencyKey)
+		}
 	}
 
 	live := make([]*item, 0, len(items))
@@ -162,9 +167,10 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 	}
 	rules := map[string][]*ruleState{}
-	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY seq", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
+	// Locked in id order (as every writer locks rules), applied in creation order.
+	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved, seq FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY id", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
 		r := &ruleState{}
-		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved); err != nil {
+		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved, &r.seq); err != nil {
 			return err
 		}
 		rules[r.source] = append(rules[r.source], r)
@@ -172,6 +178,9 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	})
 	if err != nil {
 		return err
+	}
+	for _, rs := range rules {
+		slices.SortFunc(rs, func(a, b *ruleState) int { return int(a.seq - b.seq) })
 	}
 
 	// Decide every item in order, in memory.
@@ -260,9 +269,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	if err := insertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", 2, nRv, rvArgs); err != nil {
 		return raced(err, "reversal")
 	}
-	if err := applyBalances(ctx, tx, deltas); err != nil {
-		return err
-	}
+	// Lock order on PostgreSQL: rules, then accounts, each by id.
 	for _, id := range slices.Sorted(maps.Keys(ruleDeltas)) {
 		d := int64(ruleDeltas[id])
 		if d == 0 {
@@ -273,6 +280,9 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 	}
 
+	if err := applyBalances(ctx, tx, deltas); err != nil {
+		return err
+	}
 	for _, it := range items {
 		if it.replayID != "" {
 			t, err := loadTransfer(ctx, tx, it.replayID)
@@ -317,7 +327,12 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[string]fishpond.Mo
 			if err != nil {
 				return fishpond.Internal(err)
 			}
+			for rows.Next() {
+			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fishpond.Internal(err) // a deadlock here is retried by InTx
+			}
 			args = args[:0]
 		}
 		for _, id := range part {
