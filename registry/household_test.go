@@ -60,10 +60,11 @@ func TestScoping(t *testing.T) {
 		wantCode(t, err, fishpond.EForbidden)
 		_, err = s.UpdateHousehold(ctx, officerA, hb.ID, household(countyB, "B001", 20))
 		wantCode(t, err, fishpond.ENotFound)
+		// Reads out of scope are not_found, so a county's data does not leak by error.
 		_, err = s.Villages(ctx, officerA, countyB)
-		wantCode(t, err, fishpond.EForbidden)
+		wantCode(t, err, fishpond.ENotFound)
 		_, err = s.CountyStats(ctx, officerA, countyB)
-		wantCode(t, err, fishpond.EForbidden)
+		wantCode(t, err, fishpond.ENotFound)
 		_, err = s.FindMemberByIDNumber(ctx, officerA, mkID(countyB, "1970-03-12", 20, true))
 		wantCode(t, err, fishpond.ENotFound)
 		m, err := s.FindMemberByIDNumber(ctx, officerA, mkID(countyA, "1970-03-12", 10, true))
@@ -198,7 +199,9 @@ func TestValidation(t *testing.T) {
 			{"relationship", func(in *HouseholdInput) { in.Members[1].Relationship = "邻居" }, "members[1].relationship"},
 			{"year", func(in *HouseholdInput) { in.RegisteredYear = 2021 }, "registered_year"},
 			{"head name", func(in *HouseholdInput) { in.HeadName = "李四" }, "head_name"},
-			{"id of another household", func(in *HouseholdInput) { in.Members[1] = member(countyA, "李秀英", "配偶", false, "1972-07-01", 11) }, "members[1].id_number"},
+			{"id of another household", func(in *HouseholdInput) {
+				in.Members[1] = member(countyA, "李秀英", "配偶", false, "1972-07-01", 11)
+			}, "members[1].id_number"},
 			{"duplicate in household", func(in *HouseholdInput) {
 				in.Members = append(in.Members, in.Members[1])
 				in.Members[2].Relationship = "女"

@@ -27,7 +27,7 @@ type VillageStats struct {
 // CountyStats computes the statistics of one county the principal may see.
 func (s *Store) CountyStats(ctx context.Context, p fishpond.Principal, county string) (CountyStats, error) {
 	if !p.SeesRegistry() || !p.CanSeeCounty(county) {
-		return CountyStats{}, forbidden("无权查看此县统计 / not allowed to see this county's statistics")
+		return CountyStats{}, notFound("县不存在 / county not found")
 	}
 	if _, err := s.County(ctx, county); err != nil {
 		return CountyStats{}, err

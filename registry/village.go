@@ -23,7 +23,7 @@ type Village struct {
 // who may see the county's registry.
 func (s *Store) Villages(ctx context.Context, p fishpond.Principal, county string) ([]Village, error) {
 	if !p.SeesRegistry() || !p.CanSeeCounty(county) {
-		return nil, forbidden("无权查看此县的村 / not allowed to see villages of this county")
+		return nil, notFound("县不存在 / county not found")
 	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT v.id, v.county_code, v.town, v.name,
 		(SELECT COUNT(*) FROM households h WHERE h.village_id = v.id)

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/internal/db"
+	"fishpond/internal/secret"
+	"fishpond/registry"
+)
+
+// app is everything a command needs, opened from the common flags.
+type app struct {
+	DB       *db.DB
+	Keys     *secret.Keys
+	Clock    fishpond.Clock
+	Access   *access.Service
+	Registry *registry.Store
+	Log      *slog.Logger
+}
+
+// commonFlags are shared by every command that touches data.
+type commonFlags struct {
+	dbURL   string
+	dataDir string
+	verbose bool
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dbURL, "db", envOr("FISHPOND_DB", db.DefaultURL), "database URL: sqlite:///path/file.db or postgres://… (env FISHPOND_DB)")
+	fs.StringVar(&c.dataDir, "data-dir", "", "directory for the encryption key and uploads (default: the SQLite file's directory, or ./fishpond-data)")
+	fs.BoolVar(&c.verbose, "v", false, "log every request")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlags builds a flag set whose --help prints the command's purpose first.
+func newFlags(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet("fishpond "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: fishpond %s %s\n\n%s\n\nflags:\n", name, synopsis, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and turns -h into a clean exit.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// parseWithArgs parses flags that may come before or after positional arguments
+// ("fishpond backup DEST --db URL" and "fishpond backup --db URL DEST" both work)
+// and returns the positionals.
+func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (c *commonFlags) resolvedDataDir() string {
+	if c.dataDir != "" {
+		return c.dataDir
+	}
+	if p, ok := strings.CutPrefix(c.dbURL, "sqlite://"); ok {
+		return filepath.Dir(p)
+	}
+	return "fishpond-data"
+}
+
+// open connects, migrates (quietly unless progress is given) and builds the stores.
+func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error) {
+	level := slog.LevelInfo
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	d, err := db.Open(ctx, c.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	v, err := d.Migrate(ctx, func(m db.Migration) {
+		if progress != nil {
+			fmt.Fprintf(progress, "migrating: %04d %s\n", m.Version, m.Name)
+		}
+	})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate (at version %d): %w", v, err)
+	}
+	var keys *secret.Keys
+	if k := os.Getenv("FISHPOND_KEY"); k != "" {
+		keys, err = secret.Parse(k)
+	} else {
+		keys, err = secret.LoadOrCreate(c.resolvedDataDir())
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	clock := fishpond.SystemClock{}
+	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: registry.NewStore(d, keys, clock), Log: log}, nil
+}
+
+func (a *app) Close() { a.DB.Close() }

@@ -1,0 +1,134 @@
+// Package demo loads the demo dataset behind `fishpond demo`: the real divisions and
+// poverty counties, villages and about 2,000 synthetic registered households in
+// three real poverty counties (one each in the east, centre and west), and one
+// account per role. It sits above the capabilities and uses only their public API.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/internal/db"
+	"fishpond/registry"
+)
+
+// Login is a demo account, printed at start and shown on the login page.
+type Login struct{ Name, Password, Role, Note string }
+
+// Progress reports a stage of loading; done of total units.
+type Progress func(stage string, done, total int)
+
+// county is one demo county with real town and village names.
+type county struct {
+	code     string
+	villages [][2]string // town, village
+	n        int
+	seed     int64
+}
+
+// The demo counties are real national poverty counties; the villages named are
+// real places known from the poverty-alleviation campaign. The households are
+// synthetic.
+var counties = []county{
+	{"130624", [][2]string{{"龙泉关镇", "骆驼湾村"}, {"龙泉关镇", "顾家台村"}, {"城南庄镇", "城南庄村"}, {"城南庄镇", "井沟村"}, {"阜平镇", "法华村"}, {"平阳镇", "各老村"}}, 700, 130624},
+	{"410225", [][2]string{{"东坝头乡", "张庄村"}, {"东坝头乡", "东坝头村"}, {"堌阳镇", "徐场村"}, {"葡萄架乡", "赵垛楼村"}, {"仪封乡", "代庄村"}}, 600, 410225},
+	{"622926", [][2]string{{"锁南镇", "布楞沟村"}, {"锁南镇", "红柳村"}, {"达板镇", "中心村"}, {"那勒寺镇", "那勒寺村"}, {"高山乡", "高山村"}, {"龙泉镇", "拱北湾村"}}, 700, 622926},
+}
+
+// Logins are the demo accounts. The passwords are public on purpose: this is a demo.
+func Logins() []Login {
+	return []Login{
+		{"admin", "fishpond-admin", string(fishpond.RoleAdmin), "全部权限 / everything"},
+		{"fuping", "fishpond-demo", string(fishpond.RoleCountyOfficer), "阜平县 130624"},
+		{"lankao", "fishpond-demo", string(fishpond.RoleCountyOfficer), "兰考县 410225"},
+		{"dongxiang", "fishpond-demo", string(fishpond.RoleCountyOfficer), "东乡族自治县 622926"},
+		{"fund", "fishpond-demo", string(fishpond.RoleFundAdmin), "基金 / fund"},
+		{"auditor", "fishpond-demo", string(fishpond.RoleAuditor), "阜平县、兰考县 audit"},
+		{"farmer", "fishpond-demo", string(fishpond.RoleHousehold), "骆驼湾村的一户 / one household"},
+		{"consumer", "fishpond-demo", string(fishpond.RoleConsumer), "城市消费者 / urban consumer"},
+	}
+}
+
+// Empty reports whether the database holds no households and no users yet, the
+// condition under which `fishpond demo` loads data.
+func Empty(ctx context.Context, d *db.DB) (bool, error) {
+	var n int
+	err := d.Read().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM households) + (SELECT COUNT(*) FROM users)").Scan(&n)
+	return n == 0, err
+}
+
+// Load creates the demo dataset. It is meant for an empty database.
+func Load(ctx context.Context, reg *registry.Store, acc *access.Service, progress Progress) error {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	progress("places", 0, 1)
+	if _, _, _, err := reg.LoadPlaces(ctx); err != nil {
+		return fmt.Errorf("load places: %w", err)
+	}
+	progress("places", 1, 1)
+
+	total := 0
+	for _, c := range counties {
+		total += c.n
+	}
+	done := 0
+	var farmerHousehold string
+	for _, c := range counties {
+		cty, err := reg.County(ctx, c.code)
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(c.villages))
+		for _, v := range c.villages {
+			vil, err := reg.CreateVillage(ctx, fishpond.System, c.code, v[0], v[1])
+			if err != nil {
+				return fmt.Errorf("village %s: %w", v[1], err)
+			}
+			names = append(names, vil.ID)
+		}
+		for _, in := range registry.Synthesize(c.seed, cty, names, c.n) {
+			h, err := reg.CreateHousehold(ctx, fishpond.System, in)
+			if err != nil {
+				return fmt.Errorf("household %s in %s: %w", in.Number, c.code, err)
+			}
+			if farmerHousehold == "" {
+				farmerHousehold = h.ID
+			}
+			done++
+			if done%50 == 0 || done == total {
+				progress("households", done, total)
+			}
+		}
+	}
+
+	users := Logins()
+	for i, l := range users {
+		nu := access.NewUser{Name: l.Name, Role: fishpond.Role(l.Role), Password: l.Password}
+		switch l.Name {
+		case "admin":
+			nu.DisplayName = "系统管理员"
+		case "fuping":
+			nu.DisplayName, nu.Counties = "阜平县扶贫办", []string{"130624"}
+		case "lankao":
+			nu.DisplayName, nu.Counties = "兰考县扶贫办", []string{"410225"}
+		case "dongxiang":
+			nu.DisplayName, nu.Counties = "东乡县扶贫办", []string{"622926"}
+		case "fund":
+			nu.DisplayName = "公益基金"
+		case "auditor":
+			nu.DisplayName, nu.Counties = "第三方评估组", []string{"130624", "410225"}
+		case "farmer":
+			nu.DisplayName, nu.HouseholdID = "骆驼湾农户", farmerHousehold
+		case "consumer":
+			nu.DisplayName = "城市消费者"
+		}
+		if _, err := acc.CreateUser(ctx, fishpond.System, nu); err != nil {
+			return fmt.Errorf("user %s: %w", l.Name, err)
+		}
+		progress("users", i+1, len(users))
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"fishpond/access"
+)
+
+//go:embed openapi.json
+var openapiFS embed.FS
+
+// apiRoute is one JSON endpoint; the list is also what the OpenAPI test checks.
+type apiRoute struct {
+	Method, Path string
+	Handler      func(w http.ResponseWriter, r *http.Request, u access.User) error
+}
+
+func (s *Server) apiRoutes() []apiRoute {
+	return []apiRoute{
+		{"GET", "/api/v1/me", s.apiMe},
+		{"GET", "/api/v1/provinces", s.apiProvinces},
+		{"GET", "/api/v1/counties", s.apiCounties},
+		{"GET", "/api/v1/counties/{code}", s.apiCounty},
+		{"GET", "/api/v1/counties/{code}/stats", s.apiCountyStats},
+		{"GET", "/api/v1/counties/{code}/villages", s.apiVillages},
+		{"POST", "/api/v1/counties/{code}/villages", s.apiCreateVillage},
+		{"GET", "/api/v1/households", s.apiHouseholds},
+		{"POST", "/api/v1/households", s.apiCreateHousehold},
+		{"GET", "/api/v1/households/{id}", s.apiHousehold},
+		{"PUT", "/api/v1/households/{id}", s.apiUpdateHousehold},
+		{"GET", "/api/v1/households/{id}/members", s.apiMembers},
+		{"GET", "/api/v1/households/{id}/history", s.apiHistory},
+		{"POST", "/api/v1/members/{id}/reveal", s.apiReveal},
+		{"POST", "/api/v1/imports/households", s.apiImportHouseholds},
+		{"GET", "/api/v1/users", s.apiUsers},
+		{"POST", "/api/v1/users", s.apiCreateUser},
+		{"GET", "/api/v1/tokens", s.apiTokens},
+		{"POST", "/api/v1/tokens", s.apiCreateToken},
+		{"DELETE", "/api/v1/tokens/{id}", s.apiRevokeToken},
+	}
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.Handle("GET /metrics", s.metrics)
+	m.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := openapiFS.ReadFile("openapi.json")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
+	m.HandleFunc("GET /api/v1/templates/{file}", s.template)
+	for _, rt := range s.apiRoutes() {
+		m.HandleFunc(rt.Method+" "+rt.Path, s.api(rt.Handler))
+	}
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, errNoRoute)
+	})
+
+	static, _ := fs.Sub(staticFS, "static")
+	m.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	m.HandleFunc("GET /lang/{lang}", s.setLang)
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.loginSubmit)
+	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /{$}", s.page(s.homePage))
+	m.HandleFunc("GET /counties", s.page(s.countiesPage))
+	m.HandleFunc("GET /counties/{code}", s.page(s.countyPage))
+	m.HandleFunc("GET /households/{id}", s.page(s.householdPage))
+	m.HandleFunc("POST /members/{id}/reveal", s.page(s.revealFragment))
+	m.HandleFunc("GET /import", s.page(s.importPage))
+	m.HandleFunc("POST /import", s.page(s.importSubmit))
+	m.HandleFunc("GET /admin/users", s.page(s.usersPage))
+	m.HandleFunc("POST /admin/users", s.page(s.usersSubmit))
+	m.HandleFunc("POST /admin/users/{id}/disabled", s.page(s.userDisableSubmit))
+	m.HandleFunc("GET /tokens", s.page(s.tokensPage))
+	m.HandleFunc("POST /tokens", s.page(s.tokensSubmit))
+	m.HandleFunc("POST /tokens/{id}/revoke", s.page(s.tokenRevokeSubmit))
+	m.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request, u access.User) error { return errNoRoute }))
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.DB.Version(r.Context()); err != nil {
+		s.Log.Error("healthz: database unreachable", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// RouteList names every documented endpoint as "METHOD /path", for the test that
+// keeps openapi.json accurate.
+func RouteList() []string {
+	s := &Server{}
+	out := []string{"GET /healthz", "GET /metrics", "GET /api/openapi.json", "GET /api/v1/templates/{file}"}
+	for _, r := range s.apiRoutes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}

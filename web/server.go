@@ -1,0 +1,186 @@
+// Package web is Fishpond's HTTP face: the JSON API under /api/v1 (api_*.go) and the
+// HTML pages (page_*.go) share one server, one authentication path and one error
+// table. It holds no business rules: every handler parses input, calls a
+// capability with the caller's principal, and renders the result.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/internal/db"
+	"fishpond/registry"
+)
+
+// Server wires the capabilities to HTTP. Build it with New.
+type Server struct {
+	DB       *db.DB
+	Access   *access.Service
+	Registry *registry.Store
+	Log      *slog.Logger
+	// SecureCookies marks cookies Secure; set it when serving behind TLS.
+	SecureCookies bool
+	// MaxUpload bounds spreadsheet uploads.
+	MaxUpload int64
+
+	metrics *metrics
+	pages   *pageSet
+	mux     *http.ServeMux
+}
+
+// New builds the server and its routes.
+func New(d *db.DB, acc *access.Service, reg *registry.Store, log *slog.Logger) *Server {
+	s := &Server{DB: d, Access: acc, Registry: reg, Log: log, MaxUpload: 20 << 20, metrics: newMetrics(), mux: http.NewServeMux()}
+	s.pages = mustPages()
+	s.routes()
+	return s
+}
+
+// Handler returns the whole HTTP handler with middleware applied.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, fishpond.Errorf(fishpond.EForbidden, "cross-origin request refused / 拒绝跨站请求"))
+	}))
+	return s.observe(cop.Handler(s.mux))
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyUser
+)
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(keyRequestID).(string)
+	return id
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe adds a request id, security headers, panic recovery, access logging and
+// metrics. Query strings are not logged: they may hold search terms about people.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [8]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		h := w.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				s.Log.Error("panic", "request_id", id, "route", r.Pattern, "panic", p)
+				if sw.status == 0 {
+					s.apiError(sw, r, fishpond.Internal(nil))
+				}
+			}
+			d := time.Since(start)
+			s.metrics.observe(r.Method, r.Pattern, sw.status, d)
+			s.Log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+const sessionCookie = "fp_session"
+
+// user resolves the caller from a bearer token or the session cookie.
+func (s *Server) user(r *http.Request) (access.User, error) {
+	if u, ok := r.Context().Value(keyUser).(access.User); ok {
+		return u, nil
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return access.User{}, fishpond.Errorf(fishpond.EUnauthorized, "Authorization must be 'Bearer <token>'")
+		}
+		return s.Access.TokenUser(r.Context(), strings.TrimSpace(tok))
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return s.Access.Session(r.Context(), c.Value)
+	}
+	return access.User{}, fishpond.Errorf(fishpond.EUnauthorized, "please log in / 请登录")
+}
+
+// api wraps a JSON handler that needs a logged-in caller.
+func (s *Server) api(fn func(w http.ResponseWriter, r *http.Request, u access.User) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.user(r)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if err := fn(w, r, u); err != nil {
+			s.apiError(w, r, err)
+		}
+	}
+}
+
+// page wraps an HTML handler that needs a logged-in caller.
+func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, u access.User) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.user(r)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), keyUser, u))
+		if err := fn(w, r, u); err != nil {
+			s.pageError(w, r, err)
+		}
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}
