@@ -226,7 +226,7 @@ func (in *HouseholdInput) validate(today time.Time) map[string]string {
 	} else if len(in.Members) > 30 {
 		errs["members"] = "成员不能超过30人 / at most 30 members"
 	}
-	heads := 0
+	heads, headName := 0, ""
 	seenID := map[string]int{}
 	for i, m := range in.Members {
 		validateMember(m, today, func(f, msg string) {
@@ -236,9 +236,7 @@ func (in *HouseholdInput) validate(today time.Time) map[string]string {
 		})
 		if m.Relationship == RelationshipHead {
 			heads++
-			if in.HeadName != "" && m.Name != in.HeadName {
-				errs["head_name"] = "户主姓名与户主成员姓名不一致 / head name differs from the name of the member who is head"
-			}
+			headName = m.Name
 		}
 		if m.IDNumber != "" {
 			if j, dup := seenID[m.IDNumber]; dup {
@@ -246,6 +244,9 @@ func (in *HouseholdInput) validate(today time.Time) map[string]string {
 			}
 			seenID[m.IDNumber] = i
 		}
+	}
+	if heads == 1 && in.HeadName != "" && headName != in.HeadName {
+		errs["head_name"] = "户主姓名与户主成员姓名不一致 / head name differs from the name of the member who is head"
 	}
 	if len(in.Members) > 0 && heads != 1 {
 		errs["members"] = fmt.Sprintf("每户须有且仅有一名户主，现有%d名 / a household needs exactly one head (户主), found %d", heads, heads)

@@ -49,8 +49,9 @@ var (
 	adultLabour    = []weighted[string]{{"普通劳动力", 70}, {"弱劳动力或半劳动力", 15}, {"技能劳动力", 10}, {"丧失劳动力", 5}}
 )
 
-// synthRefYear is the year ages refer to: the registry as it stood in 2020.
-const synthRefYear = 2020
+// synthRefYear is the year ages refer to: the registry as it stood at the end of 2019,
+// so every birth date lies in the past.
+const synthRefYear = 2019
 
 // Synthesize makes n plausible registered households of a county for demos and load
 // tests: realistic household sizes, kinship and ages, identity numbers with the
