@@ -168,9 +168,10 @@ func (s *Server) revealFragment(w http.ResponseWriter, r *http.Request, u access
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// The phone row is swapped out of band so both full values appear in place.
 	out := "<code>" + html.EscapeString(id) + "</code>"
 	if phone != "" {
-		out += " · <code>" + html.EscapeString(phone) + "</code>"
+		out += `<dd id="phone-` + html.EscapeString(r.PathValue("id")) + `" hx-swap-oob="true"><code>` + html.EscapeString(phone) + "</code></dd>"
 	}
 	w.Write([]byte(out))
 	return nil

@@ -44,5 +44,17 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(); importProgress(); });
+  // Demo logins: one tap fills the form and logs in.
+  function demoLogins() {
+    document.querySelectorAll("button[data-login]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var f = document.querySelector("form[action='/login']");
+        f.elements.name.value = b.dataset.login;
+        f.elements.password.value = b.dataset.password;
+        f.submit();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(); importProgress(); demoLogins(); });
 })();

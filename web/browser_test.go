@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/demo"
+	"fishpond/internal/browsertest"
+	"fishpond/internal/dbtest"
+	"fishpond/internal/secret"
+	"fishpond/registry"
+	"fishpond/web"
+)
+
+// TestBrowserOfficerJourney drives real headless Chromium on a phone viewport over
+// the demo dataset: log in as a county officer, see the county's charts, open a
+// household, reveal a member's identity number (audited), switch to English.
+// FISHPOND_SCREENSHOTS=dir keeps the screenshots (docs/ uses them).
+func TestBrowserOfficerJourney(t *testing.T) {
+	ctx := browsertest.New(t)
+	d := dbtest.SQLite(t)
+	keys, _ := secret.New(make([]byte, 32))
+	clock := fishpond.SystemClock{}
+	reg, acc := registry.NewStore(d, keys, clock), access.New(d, clock)
+	if err := demo.Load(context.Background(), reg, acc, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(d, acc, reg, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	defer srv.Close()
+	shots := os.Getenv("FISHPOND_SCREENSHOTS")
+	shot := func(name string) {
+		if shots != "" {
+			browsertest.Screenshot(t, ctx, filepath.Join(shots, name+".png"))
+		}
+	}
+
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/counties/130624"))
+	if got := browsertest.Text(t, ctx, "h2"); got != "登录" {
+		t.Fatalf("anonymous visitor sees %q, want the login form", got)
+	}
+	shot("login")
+	browsertest.Do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "fuping"),
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "fishpond-demo"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+	)
+	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "阜平县") {
+		t.Fatalf("after login the officer sees %q, want 阜平县", got)
+	}
+	// Both charts drew (ECharts renders SVG into the containers).
+	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".chart[data-chart=pie] svg")), chromedp.WaitVisible(chromedp.CSS(".chart[data-chart=bar] svg")))
+	if n := browsertest.Eval[int](t, ctx, "document.querySelectorAll('ul.list li').length"); n < 10 {
+		t.Fatalf("county page lists %d households", n)
+	}
+	if w := browsertest.Eval[int](t, ctx, "document.documentElement.scrollWidth"); w > browsertest.Width {
+		t.Fatalf("county page is %dpx wide on a %dpx phone: it scrolls sideways", w, browsertest.Width)
+	}
+	shot("county")
+
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("ul.list li a")))
+	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".member")))
+	masked := browsertest.Text(t, ctx, ".member dd code")
+	if !strings.Contains(masked, "*") {
+		t.Fatalf("identity number shown unmasked on the household page: %q", masked)
+	}
+	if w := browsertest.Eval[int](t, ctx, "document.documentElement.scrollWidth"); w > browsertest.Width {
+		t.Fatalf("household page is %dpx wide: it scrolls sideways", w)
+	}
+	shot("household")
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(".member dd button")))
+	browsertest.Do(t, ctx, chromedp.WaitNotPresent(chromedp.CSS(".member:first-child dd button")))
+	full := browsertest.Text(t, ctx, ".member dd code")
+	if _, reason := registry.ParseIDNumber(full); reason != "" {
+		t.Fatalf("revealed identity number = %q", full)
+	}
+	var audited int
+	d.Read().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM pii_audit WHERE field = 'id_number'").Scan(&audited)
+	if audited != 1 {
+		t.Fatalf("reveal wrote %d audit rows for the identity number, want 1", audited)
+	}
+
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("a.lang")))
+	if got := browsertest.Text(t, ctx, ".card h2"); got != "Indicators" {
+		t.Fatalf("after switching to English the first card is %q", got)
+	}
+	shot("household-en")
+	browsertest.NoPageErrors(t, ctx)
+}
