@@ -131,7 +131,9 @@ func (e *env) income(t *testing.T, hh, category, key string, at time.Time, amoun
 	}
 }
 
-func cst(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 10, 0, 0, 0, fishpond.ChinaTime) }
+func cst(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 10, 0, 0, 0, fishpond.ChinaTime)
+}
 
 // workedExampleIncome posts the example: rent for 5 mu at 650 yuan/mu,
 // 180 days of farm wages at 100 yuan/day (paid monthly), 300 kg of millet at 8 yuan.

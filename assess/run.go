@@ -36,6 +36,8 @@ type RunReport struct {
 	LaterYears []int
 	StartedAt  time.Time
 	Duration   time.Duration
+	// Read, Compute and Write split Duration, for operators and benchmarks.
+	Read, Compute, Write time.Duration
 }
 
 // canRun reports whether p may assess county ("" = its whole scope). Assessment
@@ -135,6 +137,7 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		}
 	}
 
+	tRead := time.Now()
 	rep := RunReport{RunID: newID(), Year: year, County: county, Line: line, MarginalBp: a.MarginalBp,
 		Households: len(facts), ByStatus: map[string]int{}, StartedAt: a.now()}
 	rows := make([]statusRow, len(facts))
@@ -153,6 +156,7 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 	}
 	income, priors, facts = nil, nil, nil
 	sort.Slice(rows, func(i, j int) bool { return rows[i].householdID < rows[j].householdID })
+	tCompute := time.Now()
 
 	err = a.db.InTx(ctx, func(tx *db.Tx) error {
 		rep.Changed, rep.Unchanged, rep.HouseholdsUpdated, rep.LaterYears = 0, 0, 0, nil
@@ -204,6 +208,7 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		return RunReport{}, fishpond.Internal(err)
 	}
 	rep.Duration = time.Since(start)
+	rep.Read, rep.Compute, rep.Write = tRead.Sub(start), tCompute.Sub(tRead), time.Since(tCompute)
 	return rep, nil
 }
 

@@ -103,4 +103,3 @@ func TestEvaluateRules(t *testing.T) {
 		}
 	}
 }
-
