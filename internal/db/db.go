@@ -42,6 +42,9 @@ type DB struct {
 	// Path is the SQLite file path ("" for PostgreSQL).
 	Path string
 	w, r *sql.DB
+	// stmts caches statements prepared on the writer pool (query -> *sql.Stmt), so
+	// hot paths such as ledger postings skip SQL parsing.
+	stmts sync.Map
 }
 
 // DefaultURL is where the embedded database lives unless --db says otherwise.
@@ -118,6 +121,7 @@ func redact(raw string) string {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.w.Close()
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())
@@ -161,7 +165,36 @@ func (r reader) Dialect() Dialect { return r.d }
 type Tx struct {
 	tx *sql.Tx
 	d  Dialect
+	db *DB
 }
+
+// Stmt returns the statement for q (written with '?' placeholders), prepared once
+// per database and bound to this transaction. Use it for statements run thousands
+// of times a second; everything else can use ExecContext.
+func (t *Tx) Stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	q = rebind(t.d, q)
+	if v, ok := t.db.stmts.Load(q); ok {
+		return t.tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	st, err := t.db.w.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := t.db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return t.tx.StmtContext(ctx, st), nil
+}
+
+// ErrRetry marks an error after which the whole transaction should run again (for
+// example: a concurrent insert of the same idempotency key won the race, and a
+// second run will find it). Wrap it with Retry; InTx retries it like a
+// serialization failure.
+var ErrRetry = errors.New("transaction should be retried")
+
+// Retry wraps err so that InTx runs the transaction again.
+func Retry(err error) error { return fmt.Errorf("%w: %w", ErrRetry, err) }
 
 // ExecContext runs a statement written with '?' placeholders.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -211,7 +244,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer stx.Rollback()
-	if err := fn(&Tx{tx: stx, d: d.Dialect}); err != nil {
+	if err := fn(&Tx{tx: stx, d: d.Dialect, db: d}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
@@ -221,6 +254,9 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func retryable(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "40001" || pe.Code == "40P01"

@@ -83,3 +83,33 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 		t.Fatal("mysql:// accepted")
 	}
 }
+
+func TestPreparedStatementsAndRetry(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			err := d.InTx(ctx, func(tx *db.Tx) error {
+				st, err := tx.Stmt(ctx, "INSERT INTO provinces (code, name, region) VALUES (?, ?, ?)")
+				if err != nil {
+					return err
+				}
+				_, err = st.ExecContext(ctx, "9"+string(rune('0'+i)), "省", "west")
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs := 0
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			runs++
+			if runs < 3 {
+				return db.Retry(context.DeadlineExceeded)
+			}
+			return nil
+		})
+		if err != nil || runs != 3 {
+			t.Fatalf("Retry: err %v after %d runs, want success on the third", err, runs)
+		}
+	})
+}
