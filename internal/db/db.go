@@ -44,7 +44,8 @@ type DB struct {
 	w, r *sql.DB
 	// stmts caches statements prepared on the writer pool (query -> *sql.Stmt), so
 	// hot paths such as ledger postings skip SQL parsing.
-	stmts sync.Map
+	stmts  sync.Map
+	wanted sync.Map // queries to prepare before the next transaction
 }
 
 // DefaultURL is where the embedded database lives unless --db says otherwise.
@@ -170,21 +171,33 @@ type Tx struct {
 
 // Stmt returns the statement for q (written with '?' placeholders), prepared once
 // per database and bound to this transaction. Use it for statements run thousands
-// of times a second; everything else can use ExecContext.
+// of times a second; everything else can use ExecContext. A statement seen for the
+// first time is prepared for this transaction only and cached before the next
+// transaction begins: SQLite's single writer connection is busy with this one.
 func (t *Tx) Stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	q = rebind(t.d, q)
 	if v, ok := t.db.stmts.Load(q); ok {
 		return t.tx.StmtContext(ctx, v.(*sql.Stmt)), nil
 	}
-	st, err := t.db.w.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := t.db.stmts.LoadOrStore(q, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return t.tx.StmtContext(ctx, st), nil
+	t.db.wanted.Store(q, true)
+	return t.tx.PrepareContext(ctx, q)
+}
+
+// prepareWanted prepares, outside any transaction, the statements Stmt has asked for.
+func (d *DB) prepareWanted(ctx context.Context) {
+	d.wanted.Range(func(k, _ any) bool {
+		q := k.(string)
+		d.wanted.Delete(q)
+		if _, ok := d.stmts.Load(q); ok {
+			return true
+		}
+		if st, err := d.w.PrepareContext(ctx, q); err == nil {
+			if _, loaded := d.stmts.LoadOrStore(q, st); loaded {
+				st.Close()
+			}
+		}
+		return true
+	})
 }
 
 // ErrRetry marks an error after which the whole transaction should run again (for
@@ -239,6 +252,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
+	d.prepareWanted(ctx)
 	stx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
