@@ -51,6 +51,13 @@ var StatusWords = map[string][2]string{
 	StatusReturned: {"返贫", "returned to poverty"},
 }
 
+// Exited reports whether a status means the household has exited poverty: plainly
+// (exited) or while still below the monitoring line (marginal, exited but at risk
+// of returning). The worked example — 5,912.50 yuan per person against a
+// 4,000-yuan line, every indicator met — is exited, and marginal under the default
+// 150% monitoring line.
+func Exited(status string) bool { return status == StatusExited || status == StatusMarginal }
+
 // DefaultMarginalBp is the monitoring line as a share of the poverty line: 150%.
 const DefaultMarginalBp fishpond.Bp = 15000
 
