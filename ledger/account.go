@@ -102,7 +102,11 @@ func (s *AccountSpec) validate() error {
 	return nil
 }
 
-const accountColumns = "id, owner, kind, category, currency, name, balance, created_at"
+// selectAccounts reads accounts with their running balances; add a WHERE clause.
+const selectAccounts = "SELECT a.id, a.owner, a.kind, a.category, a.currency, a.name, b.balance, a.created_at FROM ledger_accounts a JOIN ledger_balances b ON b.account_seq = a.seq "
+
+// insertAccountColumns are the columns of a new account (its balance row follows).
+const insertAccountColumns = "id, owner, kind, category, currency, name, created_at"
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -123,7 +127,7 @@ func EnsureAccount(ctx context.Context, tx *db.Tx, spec AccountSpec) (Account, e
 	if err := spec.validate(); err != nil {
 		return Account{}, err
 	}
-	a, err := scanAccount(tx.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM ledger_accounts WHERE owner = ? AND category = ?", spec.Owner, spec.Category))
+	a, err := scanAccount(tx.QueryRowContext(ctx, selectAccounts+"WHERE owner = ? AND category = ?", spec.Owner, spec.Category))
 	if err == nil {
 		if a.Kind != spec.Kind || a.Currency != spec.Currency {
 			return Account{}, fishpond.Errorf(fishpond.EConflict, "account %s %s already exists as %s %s", spec.Owner, spec.Category, a.Kind, a.Currency)
@@ -134,10 +138,13 @@ func EnsureAccount(ctx context.Context, tx *db.Tx, spec AccountSpec) (Account, e
 		return Account{}, fishpond.Internal(err)
 	}
 	a = Account{ID: newID(), Owner: spec.Owner, Kind: spec.Kind, Category: spec.Category, Currency: spec.Currency, Name: spec.Name, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	_, err = tx.ExecContext(ctx, "INSERT INTO ledger_accounts ("+accountColumns+") VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+	_, err = tx.ExecContext(ctx, "INSERT INTO ledger_accounts ("+insertAccountColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
 		a.ID, a.Owner, string(a.Kind), a.Category, a.Currency, a.Name, db.FormatTime(a.CreatedAt))
 	if err != nil {
 		return Account{}, raced(err, "account "+spec.Owner+" "+spec.Category)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO ledger_balances (account_seq, balance) SELECT seq, 0 FROM ledger_accounts WHERE id = ?", a.ID); err != nil {
+		return Account{}, fishpond.Internal(err)
 	}
 	return a, nil
 }
@@ -155,7 +162,7 @@ func (l *Ledger) EnsureAccount(ctx context.Context, spec AccountSpec) (Account, 
 
 // Account finds the account of an owner by category, e.g. ("household:42", "wallet").
 func (l *Ledger) Account(ctx context.Context, owner, category string) (Account, error) {
-	a, err := scanAccount(l.db.Read().QueryRowContext(ctx, "SELECT "+accountColumns+" FROM ledger_accounts WHERE owner = ? AND category = ?", owner, category))
+	a, err := scanAccount(l.db.Read().QueryRowContext(ctx, selectAccounts+"WHERE owner = ? AND category = ?", owner, category))
 	if err != nil {
 		return Account{}, db.NotFound(err, "no %s account for %s", category, owner)
 	}
@@ -164,7 +171,7 @@ func (l *Ledger) Account(ctx context.Context, owner, category string) (Account, 
 
 // AccountByID finds an account by its id.
 func (l *Ledger) AccountByID(ctx context.Context, id string) (Account, error) {
-	a, err := scanAccount(l.db.Read().QueryRowContext(ctx, "SELECT "+accountColumns+" FROM ledger_accounts WHERE id = ?", id))
+	a, err := scanAccount(l.db.Read().QueryRowContext(ctx, selectAccounts+"WHERE id = ?", id))
 	if err != nil {
 		return Account{}, db.NotFound(err, "no account %s", id)
 	}
@@ -174,7 +181,7 @@ func (l *Ledger) AccountByID(ctx context.Context, id string) (Account, error) {
 // AccountsOf lists every account of an owner, for pages that show a household's
 // or a cooperative's books.
 func (l *Ledger) AccountsOf(ctx context.Context, owner string) ([]Account, error) {
-	rows, err := l.db.Read().QueryContext(ctx, "SELECT "+accountColumns+" FROM ledger_accounts WHERE owner = ? ORDER BY category", owner)
+	rows, err := l.db.Read().QueryContext(ctx, selectAccounts+"WHERE owner = ? ORDER BY category", owner)
 	if err != nil {
 		return nil, fishpond.Internal(err)
 	}

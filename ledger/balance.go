@@ -18,7 +18,7 @@ func (l *Ledger) Balance(ctx context.Context, accountID string, at time.Time) (f
 	var m int64
 	var err error
 	if at.IsZero() {
-		err = l.db.Read().QueryRowContext(ctx, "SELECT balance FROM ledger_accounts WHERE id = ?", accountID).Scan(&m)
+		err = l.db.Read().QueryRowContext(ctx, "SELECT b.balance FROM ledger_accounts a JOIN ledger_balances b ON b.account_seq = a.seq WHERE a.id = ?", accountID).Scan(&m)
 		if err != nil {
 			return 0, db.NotFound(err, "no account %s", accountID)
 		}

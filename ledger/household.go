@@ -70,7 +70,7 @@ func EnsureHouseholdAccounts(ctx context.Context, tx *db.Tx, householdID string)
 		return h, fishpond.Invalid("invalid household id", map[string]string{"household_id": "required, without spaces or ':'"})
 	}
 	owner := HouseholdOwner(householdID)
-	rows, err := tx.QueryContext(ctx, "SELECT "+accountColumns+" FROM ledger_accounts WHERE owner = ?", owner)
+	rows, err := tx.QueryContext(ctx, selectAccounts+"WHERE a.owner = ?", owner)
 	if err != nil {
 		return h, fishpond.Internal(err)
 	}
@@ -103,9 +103,13 @@ func EnsureHouseholdAccounts(ctx context.Context, tx *db.Tx, householdID string)
 		*s.dst(&h) = a
 	}
 	if n > 0 {
-		q := "INSERT INTO ledger_accounts (" + accountColumns + ") VALUES " + repeatRow("(?, ?, ?, ?, ?, ?, 0, ?)", n)
+		q := "INSERT INTO ledger_accounts (" + insertAccountColumns + ") VALUES " + repeatRow("(?, ?, ?, ?, ?, ?, ?)", n)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return h, raced(err, "accounts of "+owner)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (account_seq, balance) SELECT a.seq, 0 FROM ledger_accounts a
+			WHERE a.owner = ? AND NOT EXISTS (SELECT 1 FROM ledger_balances b WHERE b.account_seq = a.seq)`, owner); err != nil {
+			return h, fishpond.Internal(err)
 		}
 	}
 	return h, nil

@@ -125,7 +125,7 @@ func TestAccountsAndVerifyNamesTheBadAccount(t *testing.T) {
 		f.verify(t)
 		// Tamper with a stored balance behind the ledger's back.
 		if err := d.InTx(f.ctx, func(tx *db.Tx) error {
-			_, err := tx.ExecContext(f.ctx, "UPDATE ledger_accounts SET balance = balance + 1 WHERE id = ?", h.Wage.ID)
+			_, err := tx.ExecContext(f.ctx, "UPDATE ledger_balances SET balance = balance + 1 WHERE account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?)", h.Wage.ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -79,7 +79,7 @@ func AddRuleTx(ctx context.Context, tx *db.Tx, now time.Time, spec RuleSpec) (Ru
 	for _, id := range []string{spec.Source, spec.Dest} {
 		var kind, cur string
 		if err := tx.QueryRowContext(ctx, "SELECT kind, currency FROM ledger_accounts WHERE id = ?", id).Scan(&kind, &cur); err == nil {
-			accts[id] = acctInfo{Kind(kind), cur}
+			accts[id] = acctInfo{kind: Kind(kind), currency: cur}
 		}
 	}
 	src, okS := accts[spec.Source]

@@ -49,6 +49,7 @@ func PostTx(ctx context.Context, tx *db.Tx, now time.Time, req TransferRequest) 
 type acctInfo struct {
 	kind     Kind
 	currency string
+	seq      int64 // internal key of the account's balance row
 }
 
 type ruleState struct {
@@ -129,18 +130,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 			reversedIDs = append(reversedIDs, it.reverses)
 		}
 	}
-	err = queryIn(ctx, tx, "SELECT id, kind, currency FROM ledger_accounts WHERE id IN (%s)", "", setArgs(acctSet), func(scan func(...any) error) error {
-		var id, kind, cur string
-		if err := scan(&id, &kind, &cur); err != nil {
-			return err
-		}
-		accts[id] = acctInfo{Kind(kind), cur}
-		if cache != nil {
-			cache.Store(id, acctInfo{Kind(kind), cur})
-		}
-		return nil
-	})
-	if err != nil {
+	if err := loadAccounts(ctx, tx, acctSet, accts, cache); err != nil {
 		return err
 	}
 	reversed := map[string]bool{}
@@ -179,13 +169,22 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	if err != nil {
 		return err
 	}
+	dests := map[string]struct{}{}
 	for _, rs := range rules {
 		slices.SortFunc(rs, func(a, b *ruleState) int { return int(a.seq - b.seq) })
+		for _, r := range rs {
+			if _, ok := accts[r.dest]; !ok {
+				dests[r.dest] = struct{}{}
+			}
+		}
+	}
+	if err := loadAccounts(ctx, tx, dests, accts, cache); err != nil {
+		return err
 	}
 
 	// Decide every item in order, in memory.
 	nowText := db.FormatTime(now)
-	deltas := map[string]fishpond.Money{}
+	deltas := map[int64]fishpond.Money{}
 	ruleDeltas := map[string]fishpond.Money{}
 	var tArgs, pArgs, rvArgs []any
 	nT, nP, nRv := 0, 0, 0
@@ -254,7 +253,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 			}
 			pArgs = append(pArgs, t.ID, p.AccountID, int64(p.Amount), atText, rule)
 			nP++
-			deltas[p.AccountID] += p.Amount
+			deltas[accts[p.AccountID].seq] += p.Amount
 		}
 		it.out = t
 	}
@@ -302,28 +301,44 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	return nil
 }
 
+// loadAccounts reads the facts of the accounts in ids into accts (and cache).
+func loadAccounts(ctx context.Context, tx *db.Tx, ids map[string]struct{}, accts map[string]acctInfo, cache *sync.Map) error {
+	return queryIn(ctx, tx, "SELECT id, kind, currency, seq FROM ledger_accounts WHERE id IN (%s)", "", setArgs(ids), func(scan func(...any) error) error {
+		var id, kind, cur string
+		var seq int64
+		if err := scan(&id, &kind, &cur, &seq); err != nil {
+			return err
+		}
+		accts[id] = acctInfo{Kind(kind), cur, seq}
+		if cache != nil {
+			cache.Store(id, acctInfo{Kind(kind), cur, seq})
+		}
+		return nil
+	})
+}
+
 // applyBalances adds each account's delta to its stored balance with one
-// statement per thousand accounts. On PostgreSQL the rows are first locked in id
+// statement per thousand accounts. On PostgreSQL the rows are first locked in key
 // order so that concurrent transactions queue instead of deadlocking.
-func applyBalances(ctx context.Context, tx *db.Tx, deltas map[string]fishpond.Money) error {
-	ids := make([]string, 0, len(deltas))
-	for id, d := range deltas {
+func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Money) error {
+	seqs := make([]int64, 0, len(deltas))
+	for seq, d := range deltas {
 		if d != 0 {
-			ids = append(ids, id)
+			seqs = append(seqs, seq)
 		}
 	}
-	slices.Sort(ids)
+	slices.Sort(seqs)
 	const chunk = 1000
-	for len(ids) > 0 {
-		n := min(chunk, len(ids))
-		part := ids[:n]
-		ids = ids[n:]
+	for len(seqs) > 0 {
+		n := min(chunk, len(seqs))
+		part := seqs[:n]
+		seqs = seqs[n:]
 		args := make([]any, 0, 2*n)
 		if tx.Dialect() == db.Postgres {
-			for _, id := range part {
-				args = append(args, id)
+			for _, seq := range part {
+				args = append(args, seq)
 			}
-			rows, err := tx.QueryContext(ctx, "SELECT id FROM ledger_accounts WHERE id IN ("+db.Placeholders(n)+") ORDER BY id FOR UPDATE", args...)
+			rows, err := tx.QueryContext(ctx, "SELECT account_seq FROM ledger_balances WHERE account_seq IN ("+db.Placeholders(n)+") ORDER BY account_seq FOR UPDATE", args...)
 			if err != nil {
 				return fishpond.Internal(err)
 			}
@@ -335,10 +350,10 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[string]fishpond.Mo
 			}
 			args = args[:0]
 		}
-		for _, id := range part {
-			args = append(args, id, int64(deltas[id]))
+		for _, seq := range part {
+			args = append(args, seq, int64(deltas[seq]))
 		}
-		q := "WITH v(id, d) AS (VALUES " + repeatRow("(?, CAST(? AS BIGINT))", n) + ") UPDATE ledger_accounts SET balance = balance + v.d FROM v WHERE ledger_accounts.id = v.id"
+		q := "WITH v(s, d) AS (VALUES " + repeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fishpond.Internal(err)
 		}

@@ -89,9 +89,10 @@ func (l *Ledger) Verify(ctx context.Context) (VerifyReport, error) {
 			q   string
 			add func(a, b string, x, y int64)
 		}{
-			{`SELECT a.id, a.owner || ' ' || a.category, a.balance, COALESCE(s.total, 0) FROM ledger_accounts a
+			{`SELECT a.id, a.owner || ' ' || a.category, COALESCE(b.balance, 0), COALESCE(s.total, 0) FROM ledger_accounts a
+				LEFT JOIN ledger_balances b ON b.account_seq = a.seq
 				LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_postings GROUP BY account_id) s ON s.account_id = a.id
-				WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.id`,
+				WHERE b.account_seq IS NULL OR b.balance <> COALESCE(s.total, 0) ORDER BY a.id`,
 				func(id, name string, stored, sum int64) {
 					rep.Problems = append(rep.Problems, Problem{AccountID: id, Detail: fmt.Sprintf("%s: stored balance %s, postings sum to %s",
 						name, fishpond.Money(stored), fishpond.Money(sum))})

@@ -2,18 +2,26 @@
 -- Sign convention: a posting's amount is in fen, debit positive, credit negative;
 -- every transfer's postings sum to zero, so all balances together sum to zero.
 
+-- seq is an internal integer key (the API speaks only id); the running balance
+-- lives in its own narrow table keyed by seq, so that a batch of transfers rewrites
+-- a few small pages instead of one wide account row per account it touches.
 CREATE TABLE ledger_accounts (
-    id TEXT PRIMARY KEY,
+    seq {{ID}},
+    id TEXT NOT NULL UNIQUE,
     owner TEXT NOT NULL,
     kind TEXT NOT NULL,
     category TEXT NOT NULL,
     currency TEXT NOT NULL,
     name TEXT NOT NULL,
-    -- Running sum of this account's postings, updated in the posting transaction;
-    -- Verify recomputes it from the postings.
-    balance BIGINT NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     UNIQUE (owner, category)
+);
+
+-- Running sum of each account's postings, updated in the posting transaction;
+-- Verify recomputes it from the postings. One row per account, created with it.
+CREATE TABLE ledger_balances (
+    account_seq INTEGER PRIMARY KEY REFERENCES ledger_accounts(seq),
+    balance BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE ledger_transfers (
@@ -39,7 +47,9 @@ CREATE TABLE ledger_postings (
     -- Set on the two legs a standing rule added to the transfer.
     rule_id TEXT
 );
-CREATE INDEX ledger_postings_account ON ledger_postings(account_id, effective_at);
+-- Covering (amount included): balances at an instant, statements and income
+-- sums read the index alone.
+CREATE INDEX ledger_postings_account ON ledger_postings(account_id, effective_at, amount);
 CREATE INDEX ledger_postings_transfer ON ledger_postings(transfer_id);
 
 -- A transfer can be reversed once: the primary key enforces it.
