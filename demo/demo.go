@@ -10,7 +10,9 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/assess"
 	"fishpond/internal/db"
+	"fishpond/ledger"
 	"fishpond/registry"
 )
 
@@ -59,8 +61,10 @@ func Empty(ctx context.Context, d *db.DB) (bool, error) {
 	return n == 0, err
 }
 
-// Load creates the demo dataset. It is meant for an empty database.
-func Load(ctx context.Context, reg *registry.Store, acc *access.Service, progress Progress) error {
+// Load creates the demo dataset: places, households, two years of income through
+// the ledger, assessments for 2019 and 2020, an audit, and the demo accounts. It is
+// meant for an empty database.
+func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *ledger.Ledger, asr *assess.Assessor, progress Progress) error {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -76,6 +80,7 @@ func Load(ctx context.Context, reg *registry.Store, acc *access.Service, progres
 	}
 	done := 0
 	var farmerHousehold string
+	var hs []household
 	for _, c := range counties {
 		cty, err := reg.County(ctx, c.code)
 		if err != nil {
@@ -97,11 +102,19 @@ func Load(ctx context.Context, reg *registry.Store, acc *access.Service, progres
 			if farmerHousehold == "" {
 				farmerHousehold = h.ID
 			}
+			hs = append(hs, household{id: h.ID, county: c.code, size: len(in.Members), cause: in.PovertyCause})
 			done++
 			if done%50 == 0 || done == total {
 				progress("households", done, total)
 			}
 		}
+	}
+
+	if err := loadIncome(ctx, led, asr, hs, progress); err != nil {
+		return err
+	}
+	if err := loadAudit(ctx, asr); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 
 	users := Logins()

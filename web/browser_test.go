@@ -14,10 +14,12 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/assess"
 	"fishpond/demo"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
+	"fishpond/ledger"
 	"fishpond/registry"
 	"fishpond/web"
 )
@@ -32,10 +34,13 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	keys, _ := secret.New(make([]byte, 32))
 	clock := fishpond.SystemClock{}
 	reg, acc := registry.NewStore(d, keys, clock), access.New(d, clock)
-	if err := demo.Load(context.Background(), reg, acc, nil); err != nil {
+	led := ledger.New(d, clock)
+	defer led.Close()
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock)}
+	if err := demo.Load(context.Background(), svc.Registry, svc.Access, svc.Ledger, svc.Assessor, nil); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(d, acc, reg, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	defer srv.Close()
 	shots := os.Getenv("FISHPOND_SCREENSHOTS")
 	shot := func(name string) {
@@ -53,6 +58,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "fuping"),
 		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "fishpond-demo"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("section.kpis")),
 	)
 	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "阜平县") {
 		t.Fatalf("after login the officer sees %q, want 阜平县", got)
@@ -69,6 +75,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("ul.list li a")))
 	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".member")))
+	hhID := browsertest.Eval[string](t, ctx, "location.pathname.split('/').pop()")
 	masked := browsertest.Text(t, ctx, ".member dd code")
 	if !strings.Contains(masked, "*") {
 		t.Fatalf("identity number shown unmasked on the household page: %q", masked)
@@ -89,6 +96,24 @@ func TestBrowserOfficerJourney(t *testing.T) {
 		t.Fatalf("reveal wrote %d audit rows for the identity number, want 1", audited)
 	}
 
+	// Income and status: the monthly chart, per-capita income against the line, and
+	// the computed status with its reasons.
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("a.button.primary")))
+	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".chart svg")))
+	if got := browsertest.Text(t, ctx, "ul.reasons li"); !strings.Contains(got, "人均纯收入") {
+		t.Fatalf("income page reasons start with %q", got)
+	}
+	shot("income")
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/counties/130624/assessment?year=2020"))
+	if got := browsertest.Text(t, ctx, ".verdict h2"); !strings.Contains(got, "摘帽") {
+		t.Fatalf("county assessment verdict = %q", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, "document.querySelectorAll('ul.criteria li').length"); n != 4 {
+		t.Fatalf("county assessment shows %d criteria, want 4 (incidence, wrong exits, missed, approval)", n)
+	}
+	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".chart[data-chart=custom] svg")))
+	shot("assessment")
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/households/"+hhID))
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("a.lang")))
 	if got := browsertest.Text(t, ctx, ".card h2"); got != "Indicators" {
 		t.Fatalf("after switching to English the first card is %q", got)

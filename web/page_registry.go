@@ -45,8 +45,17 @@ func (s *Server) countiesPage(w http.ResponseWriter, r *http.Request, u access.U
 
 // chartItem is one slice or bar in an ECharts chart.
 type chartItem struct {
-	Name  string `json:"name"`
-	Value int    `json:"value"`
+	Name      string         `json:"name"`
+	Value     int            `json:"value"`
+	ItemStyle map[string]any `json:"itemStyle,omitempty"`
+}
+
+// statusColors keep one colour per status on every chart: red for poor, purple
+// for returned, amber for at risk, green for exited, as the status badges.
+var statusColors = map[string]string{"poor": "#d92d20", "returned": "#9e77ed", "marginal": "#f79009", "exited": "#1f7a4d"}
+
+func statusItem(name string, status string, n int) chartItem {
+	return chartItem{Name: name, Value: n, ItemStyle: map[string]any{"color": statusColors[status]}}
 }
 
 func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, u access.User) error {
@@ -83,12 +92,12 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, u access.Use
 		var byStatus, byCause []chartItem
 		for _, k := range []string{"poor", "marginal", "exited", "returned"} {
 			if n := st.ByStatus[k]; n > 0 {
-				byStatus = append(byStatus, chartItem{translate(v.Lang, k), n})
+				byStatus = append(byStatus, statusItem(translate(v.Lang, k), k, n))
 			}
 		}
 		for _, cs := range registry.Causes {
 			if n := st.ByCause[cs]; n > 0 {
-				byCause = append(byCause, chartItem{causeLabel(v.Lang, cs), n})
+				byCause = append(byCause, chartItem{Name: causeLabel(v.Lang, cs), Value: n})
 			}
 		}
 		sort.Slice(byCause, func(i, j int) bool { return byCause[i].Value > byCause[j].Value })

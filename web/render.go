@@ -82,6 +82,18 @@ var funcs = template.FuncMap{
 		return *t
 	},
 	"cause": func(v view, c registry.Cause) string { return causeLabel(v.Lang, c) },
+	// words picks the page's language from a "中文 / English" sentence, the form
+	// reasons and verdicts are stored in.
+	"words": func(v view, s string) string {
+		zh, en, ok := strings.Cut(s, " / ")
+		if !ok {
+			return s
+		}
+		if v.Lang == "en" {
+			return en
+		}
+		return zh
+	},
 }
 
 // view is what every page template receives.

@@ -34,6 +34,19 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET", "/api/v1/households/{id}/history", s.apiHistory},
 		{"POST", "/api/v1/members/{id}/reveal", s.apiReveal},
 		{"POST", "/api/v1/imports/households", s.apiImportHouseholds},
+		{"GET", "/api/v1/households/{id}/income", s.apiHouseholdIncome},
+		{"GET", "/api/v1/households/{id}/statuses", s.apiHouseholdStatuses},
+		{"POST", "/api/v1/households/{id}/declared-income", s.apiDeclareIncome},
+		{"GET", "/api/v1/poverty-lines", s.apiPovertyLines},
+		{"PUT", "/api/v1/poverty-lines/{year}", s.apiSetPovertyLine},
+		{"POST", "/api/v1/assessments", s.apiRunAssessment},
+		{"GET", "/api/v1/counties/{code}/assessment", s.apiCountyAssessment},
+		{"PUT", "/api/v1/counties/{code}/rural-population/{year}", s.apiSetRuralPopulation},
+		{"GET", "/api/v1/audits", s.apiAudits},
+		{"POST", "/api/v1/audits", s.apiDrawSample},
+		{"GET", "/api/v1/audits/{id}", s.apiAudit},
+		{"POST", "/api/v1/audits/{id}/findings", s.apiRecordFinding},
+		{"POST", "/api/v1/audits/{id}/survey", s.apiRecordSurvey},
 		{"GET", "/api/v1/users", s.apiUsers},
 		{"POST", "/api/v1/users", s.apiCreateUser},
 		{"GET", "/api/v1/tokens", s.apiTokens},
@@ -70,6 +83,16 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /counties/{code}", s.page(s.countyPage))
 	m.HandleFunc("GET /households/{id}", s.page(s.householdPage))
 	m.HandleFunc("POST /members/{id}/reveal", s.page(s.revealFragment))
+	m.HandleFunc("GET /households/{id}/income", s.page(s.incomePage))
+	m.HandleFunc("POST /households/{id}/declared-income", s.page(s.declareSubmit))
+	m.HandleFunc("GET /counties/{code}/assessment", s.page(s.assessmentPage))
+	m.HandleFunc("POST /counties/{code}/assessment", s.page(s.assessmentSubmit))
+	m.HandleFunc("POST /counties/{code}/rural-population", s.page(s.populationSubmit))
+	m.HandleFunc("GET /audits", s.page(s.auditsPage))
+	m.HandleFunc("POST /audits", s.page(s.auditsSubmit))
+	m.HandleFunc("GET /audits/{id}", s.page(s.auditPage))
+	m.HandleFunc("POST /audits/{id}/findings", s.page(s.findingSubmit))
+	m.HandleFunc("POST /audits/{id}/survey", s.page(s.surveySubmit))
 	m.HandleFunc("GET /import", s.page(s.importPage))
 	m.HandleFunc("POST /import", s.page(s.importSubmit))
 	m.HandleFunc("GET /admin/users", s.page(s.usersPage))

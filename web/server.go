@@ -17,16 +17,25 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/assess"
 	"fishpond/internal/db"
+	"fishpond/ledger"
 	"fishpond/registry"
 )
 
-// Server wires the capabilities to HTTP. Build it with New.
-type Server struct {
-	DB       *db.DB
+// Services are the capabilities the server exposes.
+type Services struct {
 	Access   *access.Service
 	Registry *registry.Store
-	Log      *slog.Logger
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
+}
+
+// Server wires the capabilities to HTTP. Build it with New.
+type Server struct {
+	Services
+	DB  *db.DB
+	Log *slog.Logger
 	// SecureCookies marks cookies Secure; set it when serving behind TLS.
 	SecureCookies bool
 	// MaxUpload bounds spreadsheet uploads.
@@ -38,8 +47,8 @@ type Server struct {
 }
 
 // New builds the server and its routes.
-func New(d *db.DB, acc *access.Service, reg *registry.Store, log *slog.Logger) *Server {
-	s := &Server{DB: d, Access: acc, Registry: reg, Log: log, MaxUpload: 20 << 20, metrics: newMetrics(), mux: http.NewServeMux()}
+func New(d *db.DB, svc Services, log *slog.Logger) *Server {
+	s := &Server{Services: svc, DB: d, Log: log, MaxUpload: 20 << 20, metrics: newMetrics(), mux: http.NewServeMux()}
 	s.pages = mustPages()
 	s.routes()
 	return s

@@ -16,9 +16,11 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
+	"fishpond/ledger"
 	"fishpond/registry"
 	"fishpond/web"
 )
@@ -31,6 +33,8 @@ type fixture struct {
 	srv    *httptest.Server
 	reg    *registry.Store
 	acc    *access.Service
+	led    *ledger.Ledger
+	asr    *assess.Assessor
 	hhA    registry.Household // in county A (阜平 130624)
 	hhB    registry.Household // in county B (兰考 410225)
 	tokens map[string]string  // user name -> bearer token
@@ -97,7 +101,10 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		}
 		f.tokens[u.Name] = tok
 	}
-	s := web.New(d, f.acc, f.reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	led := ledger.New(d, clock)
+	t.Cleanup(led.Close)
+	f.led, f.asr = led, assess.New(d, f.reg, led, clock)
+	s := web.New(d, web.Services{Access: f.acc, Registry: f.reg, Ledger: led, Assessor: f.asr}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
@@ -369,4 +376,86 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			t.Errorf("openapi.json documents %s, which the server does not serve", r)
 		}
 	}
+}
+
+func TestIncomeAssessmentAndAuditThroughAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		a := "/api/v1/households/" + f.hhA.ID
+		// Survey income: validated, idempotent, only the county's officers.
+		body := `{"year":2020,"category":"wage","amount_fen":2000000,"evidence":"调查表 FP-1","idempotency_key":"k1"}`
+		if status, b := f.do("officerB", "POST", a+"/declared-income", strings.NewReader(body)); status != 404 {
+			t.Fatalf("officer of another county declaring = %d %s", status, b)
+		}
+		if status, b := f.do("auditorA", "POST", a+"/declared-income", strings.NewReader(body)); status != 403 {
+			t.Fatalf("auditor declaring = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "POST", a+"/declared-income", strings.NewReader(`{"year":2020,"category":"gift","amount_fen":-5,"evidence":"","idempotency_key":"k0"}`)); status != 400 ||
+			!strings.Contains(b, `"category"`) || !strings.Contains(b, `"evidence"`) {
+			t.Fatalf("bad declaration = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "POST", a+"/declared-income", strings.NewReader(body)); status != 201 {
+			t.Fatalf("declaration = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "POST", a+"/declared-income", strings.NewReader(body)); status != 200 || !strings.Contains(b, `"replayed":true`) {
+			t.Fatalf("repeated declaration = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "POST", a+"/declared-income", strings.NewReader(strings.Replace(body, "2000000", "2000001", 1))); status != 409 {
+			t.Fatalf("same key, other amount = %d %s", status, b)
+		}
+		status, b := f.do("officerA", "GET", a+"/income?year=2020", nil)
+		if status != 200 || !strings.Contains(b, `"declared_wage_fen":2000000`) {
+			t.Fatalf("income = %d %s", status, b)
+		}
+		if status, _ := f.do("officerB", "GET", a+"/income?year=2020", nil); status != 404 {
+			t.Fatalf("officer B reading county A income = %d", status)
+		}
+		// Assessment: officers run their own county; results show per household and county.
+		if status, b := f.do("officerA", "POST", "/api/v1/assessments", strings.NewReader(`{"year":2020,"county":"`+countyB+`"}`)); status != 404 {
+			t.Fatalf("officer A assessing county B = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "POST", "/api/v1/assessments", strings.NewReader(`{"year":2019,"county":"`+countyA+`"}`)); status != 400 || !strings.Contains(b, "2019") {
+			t.Fatalf("assessing a year without a line = %d %s", status, b)
+		}
+		status, b = f.do("officerA", "POST", "/api/v1/assessments", strings.NewReader(`{"year":2020,"county":"`+countyA+`"}`))
+		if status != 200 || !strings.Contains(b, `"households":3`) {
+			t.Fatalf("run = %d %s", status, b)
+		}
+		status, b = f.do("officerA", "GET", a+"/statuses", nil)
+		if status != 200 || !strings.Contains(b, `"year":2020`) || !strings.Contains(b, "贫困线") {
+			t.Fatalf("statuses = %d %s", status, b)
+		}
+		status, b = f.do("officerA", "GET", "/api/v1/counties/"+countyA+"/assessment?year=2020", nil)
+		if status != 200 || !strings.Contains(b, `"measured":false`) {
+			t.Fatalf("county assessment without population = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "PUT", "/api/v1/counties/"+countyA+"/rural-population/2020", strings.NewReader(`{"rural_population":-1}`)); status != 400 {
+			t.Fatalf("negative population = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "PUT", "/api/v1/counties/"+countyA+"/rural-population/2020", strings.NewReader(`{"rural_population":150000,"note":"统计年鉴"}`)); status != 204 {
+			t.Fatalf("population = %d %s", status, b)
+		}
+		status, b = f.do("officerA", "GET", "/api/v1/counties/"+countyA+"/assessment?year=2020", nil)
+		if status != 200 || !strings.Contains(b, `"denominator":150000`) {
+			t.Fatalf("county assessment = %d %s", status, b)
+		}
+		if status, _ := f.do("officerB", "GET", "/api/v1/counties/"+countyA+"/assessment?year=2020", nil); status != 404 {
+			t.Fatalf("officer B reading county A assessment = %d", status)
+		}
+		// Audits: drawn by an auditor of the county, reproducible by seed.
+		draw := `{"kind":"households","scope":"` + countyA + `","year":2020,"seed":7,"rate_bp":10000}`
+		if status, b := f.do("officerA", "POST", "/api/v1/audits", strings.NewReader(draw)); status != 403 {
+			t.Fatalf("officer drawing an audit = %d %s", status, b)
+		}
+		status, b = f.do("auditorA", "POST", "/api/v1/audits", strings.NewReader(draw))
+		if status != 201 && !(status == 400 && strings.Contains(b, "exited")) {
+			t.Fatalf("draw = %d %s", status, b)
+		}
+		if status, b := f.do("admin", "PUT", "/api/v1/poverty-lines/2019", strings.NewReader(`{"amount_fen":321800,"note":"2019"}`)); status != 200 {
+			t.Fatalf("set line = %d %s", status, b)
+		}
+		if status, b := f.do("officerA", "PUT", "/api/v1/poverty-lines/2018", strings.NewReader(`{"amount_fen":299500}`)); status != 403 {
+			t.Fatalf("officer setting a line = %d %s", status, b)
+		}
+	})
 }

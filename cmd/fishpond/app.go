@@ -13,8 +13,10 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
+	"fishpond/ledger"
 	"fishpond/registry"
 )
 
@@ -25,6 +27,8 @@ type app struct {
 	Clock    fishpond.Clock
 	Access   *access.Service
 	Registry *registry.Store
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
 	Log      *slog.Logger
 }
 
@@ -127,7 +131,15 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 		return nil, fmt.Errorf("encryption key: %w", err)
 	}
 	clock := fishpond.SystemClock{}
-	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: registry.NewStore(d, keys, clock), Log: log}, nil
+	reg := registry.NewStore(d, keys, clock)
+	led := ledger.New(d, clock)
+	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
+		Assessor: assess.New(d, reg, led, clock), Log: log}, nil
 }
 
-func (a *app) Close() { a.DB.Close() }
+// Close stops in the reverse order of open: the ledger's committer drains its
+// queue before the database closes.
+func (a *app) Close() {
+	a.Ledger.Close()
+	a.DB.Close()
+}

@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if empty {
 		fmt.Fprintln(os.Stderr, "loading the demo dataset (first start only)…")
 		start := time.Now()
-		if err := demo.Load(ctx, a.Registry, a.Access, progressBar(os.Stderr)); err != nil {
+		if err := demo.Load(ctx, a.Registry, a.Access, a.Ledger, a.Assessor, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "demo dataset ready in %s\n", time.Since(start).Round(time.Millisecond))

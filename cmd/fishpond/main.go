@@ -28,6 +28,8 @@ var commands = map[string]command{
 	"user":    {"add users and list them", runUser},
 	"token":   {"create API tokens", runToken},
 	"backup":  {"take a consistent online copy of the SQLite database", runBackup},
+	"ledger":  {"check the ledger: recompute every balance from the postings", runLedger},
+	"assess":  {"compute household statuses for a year against the poverty line", runAssess},
 }
 
 func usage() {

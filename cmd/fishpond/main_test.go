@@ -229,7 +229,7 @@ func TestOperatorWorkflow(t *testing.T) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, c := range [][]string{{"serve"}, {"demo"}, {"migrate"}, {"import", "households"}, {"user", "add"}, {"token", "create"}, {"backup"}} {
+	for _, c := range [][]string{{"serve"}, {"demo"}, {"migrate"}, {"import", "households"}, {"user", "add"}, {"token", "create"}, {"backup"}, {"ledger", "verify"}, {"assess"}} {
 		cmd := exec.Command(binary, append(c, "--help")...)
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "usage: fishpond") {
@@ -268,6 +268,16 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo login landed on %s with %d", res.Request.URL, res.StatusCode)
 	}
 	s.stop(t)
+	// The demo's ledger balances, and its assessment is already up to date.
+	if out := mustRun(t, "", "ledger", "verify", "--db", dbURL); !strings.Contains(out, "ledger OK") {
+		t.Fatalf("ledger verify on the demo: %s", out)
+	}
+	if out := mustRun(t, "", "assess", "--year", "2020", "--db", dbURL); !strings.Contains(out, "assessed 2000 households") || !strings.Contains(out, "changed 0,") {
+		t.Fatalf("re-assessing the demo: %s", out)
+	}
+	if _, errOut, err := run(t, "", "assess", "--year", "2018", "--db", dbURL); err == nil || !strings.Contains(errOut, "2018") {
+		t.Fatalf("assessing a year without a poverty line: %v %s", err, errOut)
+	}
 	s2 := start(t, "demo", "--addr", "127.0.0.1:0", "--db", dbURL)
 	if !strings.Contains(s2.out.String(), "reusing") {
 		t.Fatalf("second demo start did not reuse the data:\n%s", s2.out.String())

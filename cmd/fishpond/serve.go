@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string) error {
 // serve runs the HTTP server; ready (if set) is called with the bound address once
 // it accepts connections. Start order: db → server; stop order: server → db.
 func serve(ctx context.Context, a *app, addr string, secure bool, ready func(addr string)) error {
-	s := web.New(a.DB, a.Access, a.Registry, a.Log)
+	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor}, a.Log)
 	s.SecureCookies = secure
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
