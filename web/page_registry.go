@@ -92,7 +92,7 @@ func (s *Server) countyPage(w http.ResponseWriter, r *http.Request, u access.Use
 		var byStatus, byCause []chartItem
 		for _, k := range []string{"poor", "marginal", "exited", "returned"} {
 			if n := st.ByStatus[k]; n > 0 {
-				byStatus = append(byStatus, statusItem(translate(v.Lang, k), k, n))
+				byStatus = append(byStatus, statusItem(statusLabel(v.Lang, k), k, n))
 			}
 		}
 		for _, cs := range registry.Causes {

@@ -81,7 +81,8 @@ var funcs = template.FuncMap{
 		}
 		return *t
 	},
-	"cause": func(v view, c registry.Cause) string { return causeLabel(v.Lang, c) },
+	"cause":  func(v view, c registry.Cause) string { return causeLabel(v.Lang, c) },
+	"status": func(v view, st string) string { return statusLabel(v.Lang, st) },
 	// words picks the page's language from a "中文 / English" sentence, the form
 	// reasons and verdicts are stored in.
 	"words": func(v view, s string) string {

@@ -11,8 +11,10 @@
       var chart = echarts.init(el, null, { renderer: "svg" });
       var opt;
       if (el.dataset.chart === "pie") {
-        opt = { color: palette, tooltip: { trigger: "item" }, legend: { bottom: 0 },
-          series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"], data: items, label: { formatter: "{b}\n{c}" } }] };
+        // Labels carry only the count; names are in the legend, so nothing overlaps
+        // on a 360px phone.
+        opt = { color: palette, tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" }, legend: { bottom: 0 },
+          series: [{ type: "pie", radius: ["36%", "62%"], center: ["50%", "42%"], data: items, label: { formatter: "{c}" } }] };
       } else {
         opt = { color: palette, tooltip: { trigger: "axis" }, grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
           xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: items.map(function (i) { return i.name; }) },
