@@ -21,7 +21,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	a, err := c.open(ctx, os.Stdout)
+	a, err := c.open(ctx, os.Stdout) // migrate reports each migration it applies
 	if err != nil {
 		return err
 	}
@@ -35,22 +35,14 @@ func runMigrate(ctx context.Context, args []string) error {
 }
 
 func runUser(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(os.Stderr, "usage: fishpond user add --name N --role R [--county CODE[,CODE]] [--household ID] --password-stdin\n       fishpond user list\n\nroles:", fishpond.Roles)
-			return nil
-		}
-		fmt.Fprintln(os.Stderr, "usage: fishpond user add|list [flags]  (fishpond user add --help)")
-		return errUsage
+	if done, err := subcommand(args, fmt.Sprint("usage: fishpond user add --name N --role R [--county CODE[,CODE]] [--household ID] --password-stdin\n       fishpond user list\n\nroles: ", fishpond.Roles), "add", "list"); done {
+		return err
 	}
 	if args[0] == "list" {
 		var c commonFlags
 		fs := newFlags("user list", "[--db URL]", "List users with their roles and counties.")
 		c.register(fs)
-		if err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		a, err := c.open(ctx, nil)
+		a, err := c.parseOpen(ctx, fs, args[1:])
 		if err != nil {
 			return err
 		}
@@ -113,13 +105,8 @@ func readLine(r io.Reader) (string, error) {
 }
 
 func runToken(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(os.Stderr, "usage: fishpond token create --user NAME [--label L] [--ttl 720h]")
-			return nil
-		}
-		fmt.Fprintln(os.Stderr, "usage: fishpond token create --user NAME [--label L] [--ttl 720h]")
-		return errUsage
+	if done, err := subcommand(args, "usage: fishpond token create --user NAME [--label L] [--ttl 720h]", "create"); done {
+		return err
 	}
 	var c commonFlags
 	fs := newFlags("token create", "--user NAME [--label L] [--ttl DURATION]", "Create an API token for a user. The token is printed once, alone on the last line; only its hash is stored.")

@@ -73,6 +73,32 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// subcommand checks that args start with one of the verbs a command takes ("user
+// add", "ledger verify"). It prints the usage and returns errUsage otherwise; for
+// -h it prints the usage and returns done=true.
+func subcommand(args []string, usage string, verbs ...string) (done bool, err error) {
+	if len(args) > 0 {
+		for _, v := range verbs {
+			if args[0] == v {
+				return false, nil
+			}
+		}
+	}
+	fmt.Fprintln(os.Stderr, usage)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return true, nil
+	}
+	return true, errUsage
+}
+
+// parseOpen parses a command's flags (no positional arguments) and opens the app.
+func (c *commonFlags) parseOpen(ctx context.Context, fs *flag.FlagSet, args []string) (*app, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return c.open(ctx, nil)
+}
+
 // parseWithArgs parses flags that may come before or after positional arguments
 // ("fishpond backup DEST --db URL" and "fishpond backup --db URL DEST" both work)
 // and returns the positionals.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -12,20 +11,13 @@ import (
 )
 
 func runLedger(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(os.Stderr, "usage: fishpond ledger verify [--db URL]")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return errUsage
+	if done, err := subcommand(args, "usage: fishpond ledger verify [--db URL]", "verify"); done {
+		return err
 	}
 	var c commonFlags
 	fs := newFlags("ledger verify", "[--db URL]", "Recompute every account balance from the postings, check that each transfer and all\naccounts together sum to zero and that standing rules stayed within their caps.\nExits non-zero and names the account or transfer if anything is off.")
 	c.register(fs)
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	a, err := c.open(ctx, nil)
+	a, err := c.parseOpen(ctx, fs, args[1:])
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,8 @@ import (
 )
 
 func runImport(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "households" {
-		fmt.Fprintln(os.Stderr, "usage: fishpond import households FILE --county CODE [--db URL]")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return errUsage
+	if done, err := subcommand(args, "usage: fishpond import households FILE --county CODE [--db URL]", "households"); done {
+		return err
 	}
 	var c commonFlags
 	fs := newFlags("import households", "FILE --county CODE", "Import registered households and members from a CSV (UTF-8 or GBK) or XLSX file.\nValid rows are applied; bad rows are reported by row and column; importing the same\nfile again changes nothing. A structurally broken file changes nothing at all.\nThe template: GET /api/v1/templates/households.xlsx (or .csv).")
