@@ -103,7 +103,7 @@ func benchDB(b *testing.B, n int) *db.DB {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), "fishpond-bench")
-	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v2.db", n))
+	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v3.db", n))
 	ok := path + ".ok"
 	if _, err := os.Stat(ok); err != nil {
 		os.MkdirAll(dir, 0o700)
@@ -217,6 +217,7 @@ func buildDataset(b *testing.B, path string, n int) {
 		seq++
 		ins.add("ledger_accounts", "seq, id, owner, kind, category, currency, name, created_at", seq, wallet, owner, "asset", "wallet", "CNY", "钱包", now)
 		ins.add("ledger_balances", "account_seq, balance", seq, total)
+		walletSeq := seq
 		parts := []int64{total / 2, total / 3, total - total/2 - total/3}
 		for k, cat := range []string{"wage", "operating", "property", "transfer"} {
 			acc := uuid.Must(uuid.NewV7()).String()
@@ -230,8 +231,8 @@ func buildDataset(b *testing.B, path string, n int) {
 			if k < 3 {
 				tid := uuid.Must(uuid.NewV7()).String()
 				ins.add("ledger_transfers", "id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at", tid, tid, "h", cat, "", "", "CNY", effective[k], now)
-				ins.add("ledger_postings", "transfer_id, account_id, amount, effective_at", tid, wallet, parts[k], effective[k])
-				ins.add("ledger_postings", "transfer_id, account_id, amount, effective_at", tid, acc, -parts[k], effective[k])
+				ins.add("ledger_postings", "transfer_id, account_seq, amount, effective_at", tid, walletSeq, parts[k], effective[k])
+				ins.add("ledger_postings", "transfer_id, account_seq, amount, effective_at", tid, seq, -parts[k], effective[k])
 			}
 		}
 		if i%100_000 == 99_999 {

@@ -27,7 +27,7 @@ func (l *Ledger) Balance(ctx context.Context, accountID string, at time.Time) (f
 	if _, err := l.AccountByID(ctx, accountID); err != nil {
 		return 0, err
 	}
-	err = l.db.Read().QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_id = ? AND effective_at <= ?",
+	err = l.db.Read().QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?) AND effective_at <= ?",
 		accountID, db.FormatTime(at)).Scan(&m)
 	if err != nil {
 		return 0, fishpond.Internal(err)
@@ -42,7 +42,7 @@ func (l *Ledger) BalanceBetween(ctx context.Context, accountID string, from, to 
 		return 0, err
 	}
 	var m int64
-	err := l.db.Read().QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_id = ? AND effective_at >= ? AND effective_at < ?",
+	err := l.db.Read().QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?) AND effective_at >= ? AND effective_at < ?",
 		accountID, db.FormatTime(from), db.FormatTime(to)).Scan(&m)
 	if err != nil {
 		return 0, fishpond.Internal(err)
@@ -99,14 +99,14 @@ func (l *Ledger) Statement(ctx context.Context, accountID string, from, to time.
 	q := l.db.Read()
 	var open int64
 	// Everything strictly before the first line of this page.
-	if err := q.QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_id = ? AND (effective_at < ? OR (effective_at = ? AND id <= ?))",
+	if err := q.QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?) AND (effective_at < ? OR (effective_at = ? AND id <= ?))",
 		accountID, afterAt, afterAt, afterID).Scan(&open); err != nil {
 		return Statement{}, fishpond.Internal(err)
 	}
 	st.Opening = fishpond.Money(open)
 	rows, err := q.QueryContext(ctx, `SELECT p.id, p.transfer_id, t.kind, t.memo, p.effective_at, t.recorded_at, p.amount, p.rule_id
 		FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
-		WHERE p.account_id = ? AND (p.effective_at > ? OR (p.effective_at = ? AND p.id > ?)) AND p.effective_at < ?
+		WHERE p.account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?) AND (p.effective_at > ? OR (p.effective_at = ? AND p.id > ?)) AND p.effective_at < ?
 		ORDER BY p.effective_at, p.id LIMIT ?`, accountID, afterAt, afterAt, afterID, db.FormatTime(to), limit+1)
 	if err != nil {
 		return Statement{}, fishpond.Internal(err)

@@ -1,7 +1,9 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -77,7 +79,7 @@ func (l *Ledger) HouseholdIncome(ctx context.Context, householdID string, from, 
 	args := append([]any{HouseholdOwner(householdID)}, incomeCategories...)
 	args = append(args, db.FormatTime(from), db.FormatTime(to))
 	rows, err := l.db.Read().QueryContext(ctx, `SELECT a.category, SUM(p.amount)
-		FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+		FROM ledger_accounts a JOIN ledger_postings p ON p.account_seq = a.seq
 		WHERE a.owner = ? AND a.category IN `+incomeCategoryList+` AND p.effective_at >= ? AND p.effective_at < ?
 		GROUP BY a.category`, args...)
 	if err != nil {
@@ -100,29 +102,58 @@ func (l *Ledger) HouseholdIncome(ctx context.Context, householdID string, from, 
 // query, for assessing a million households without a million round trips.
 // Households without postings in the period are absent from the map.
 func (l *Ledger) IncomeByHousehold(ctx context.Context, from, to time.Time) (map[string]Income, error) {
-	args := append([]any{"household:", "household;"}, incomeCategories...)
-	args = append(args, db.FormatTime(from), db.FormatTime(to))
-	rows, err := l.db.Read().QueryContext(ctx, `SELECT a.owner, a.category, SUM(p.amount)
-		FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
-		WHERE a.owner >= ? AND a.owner < ? AND a.category IN `+incomeCategoryList+` AND p.effective_at >= ? AND p.effective_at < ?
-		GROUP BY a.owner, a.category`, args...)
+	// One pass over the covering index (account_seq, effective_at, amount) sums
+	// each account's postings of the period; each sum then finds its account's
+	// owner and category by integer key — instead of one index probe per
+	// household account.
+	args := append([]any{db.FormatTime(from), db.FormatTime(to), "household:", "household;"}, incomeCategories...)
+	rows, err := l.db.Read().QueryContext(ctx, `SELECT a.owner, a.category, s.total
+		FROM (SELECT account_seq, SUM(amount) AS total FROM ledger_postings
+			WHERE effective_at >= ? AND effective_at < ? GROUP BY account_seq) s
+		JOIN ledger_accounts a ON a.seq = s.account_seq
+		WHERE a.owner >= ? AND a.owner < ? AND a.category IN `+incomeCategoryList, args...)
 	if err != nil {
 		return nil, fishpond.Internal(err)
 	}
 	defer rows.Close()
 	out := map[string]Income{}
+	// A household's accounts are opened together, so its rows mostly arrive one
+	// after another: sum them in cur and touch the map once per run of rows.
+	// RawBytes avoids allocating two strings per row.
+	var owner, cat, cur sql.RawBytes
+	var in Income
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		id := string(cur[len("household:"):])
+		out[id] = out[id].plus(in)
+	}
 	for rows.Next() {
-		var owner, cat string
 		var sum int64
 		if err := rows.Scan(&owner, &cat, &sum); err != nil {
 			return nil, fishpond.Internal(err)
 		}
-		id := strings.TrimPrefix(owner, "household:")
-		in := out[id]
-		in.add(cat, fishpond.Money(sum))
-		out[id] = in
+		if !bytes.Equal(owner, cur) {
+			flush()
+			cur, in = append(cur[:0], owner...), Income{}
+		}
+		in.add(string(cat), fishpond.Money(sum))
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	flush()
+	return out, nil
+}
+
+// plus adds two incomes field by field.
+func (in Income) plus(o Income) Income {
+	return Income{
+		Wage: in.Wage + o.Wage, Operating: in.Operating + o.Operating, Property: in.Property + o.Property, Transfer: in.Transfer + o.Transfer,
+		DeclaredWage: in.DeclaredWage + o.DeclaredWage, DeclaredOperating: in.DeclaredOperating + o.DeclaredOperating,
+		DeclaredProperty: in.DeclaredProperty + o.DeclaredProperty, DeclaredTransfer: in.DeclaredTransfer + o.DeclaredTransfer,
+	}
 }
 
 // MonthlyIncome is a household's income per calendar month (China time) of year,
@@ -134,7 +165,7 @@ func (l *Ledger) MonthlyIncome(ctx context.Context, householdID string, year int
 	args := append([]any{HouseholdOwner(householdID)}, incomeCategories...)
 	args = append(args, db.FormatTime(from), db.FormatTime(to))
 	rows, err := l.db.Read().QueryContext(ctx, `SELECT a.category, p.effective_at, p.amount
-		FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+		FROM ledger_accounts a JOIN ledger_postings p ON p.account_seq = a.seq
 		WHERE a.owner = ? AND a.category IN `+incomeCategoryList+` AND p.effective_at >= ? AND p.effective_at < ?`, args...)
 	if err != nil {
 		return out, fishpond.Internal(err)

@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -136,6 +137,43 @@ func TestAccountsAndVerifyNamesTheBadAccount(t *testing.T) {
 		}
 		if rep.Err() == nil {
 			t.Fatal("Err() is nil for a bad report")
+		}
+	})
+}
+
+// IncomeByHousehold agrees with HouseholdIncome for every household, whatever the
+// order in which the engine returns its rows (PostgreSQL may interleave households).
+func TestIncomeByHouseholdMatchesEachHousehold(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ids := []string{"hb-1", "hb-2", "hb-3", "hb-4"}
+		var hs []ledger.HouseholdAccounts
+		for _, id := range ids {
+			hs = append(hs, f.household(t, id))
+		}
+		at := time.Date(2020, 5, 1, 0, 0, 0, 0, fishpond.ChinaTime)
+		for i := 0; i < 40; i++ {
+			h := hs[(i*7)%len(hs)]
+			acct := []ledger.Account{h.Wage, h.Operating, h.Property, h.Transfer, h.Cost}[i%5]
+			amt := fishpond.Money(100 + i)
+			f.post(t, fmt.Sprintf("mix-%d", i), at.Add(time.Duration(i)*time.Hour), leg(h.Wallet.ID, amt), leg(acct.ID, -amt))
+		}
+		from, to := time.Date(2020, 1, 1, 0, 0, 0, 0, fishpond.ChinaTime), time.Date(2021, 1, 1, 0, 0, 0, 0, fishpond.ChinaTime)
+		all, err := f.l.IncomeByHousehold(f.ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != len(ids) {
+			t.Fatalf("%d households in bulk income, want %d", len(all), len(ids))
+		}
+		for _, id := range ids {
+			one, err := f.l.HouseholdIncome(f.ctx, id, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all[id] != one || one.Total() == 0 {
+				t.Fatalf("%s: bulk %+v, one by one %+v", id, all[id], one)
+			}
 		}
 	})
 }

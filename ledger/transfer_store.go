@@ -10,8 +10,6 @@ import (
 
 	"fishpond"
 	"fishpond/internal/db"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // item is one transfer on its way into the database, alone (PostTx) or in a
@@ -251,7 +249,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 			if p.RuleID != "" {
 				rule = p.RuleID
 			}
-			pArgs = append(pArgs, t.ID, p.AccountID, int64(p.Amount), atText, rule)
+			pArgs = append(pArgs, t.ID, accts[p.AccountID].seq, int64(p.Amount), atText, rule)
 			nP++
 			deltas[accts[p.AccountID].seq] += p.Amount
 		}
@@ -262,7 +260,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	if err := insertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", 10, nT, tArgs); err != nil {
 		return raced(err, "idempotency key")
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_id, amount, effective_at, rule_id) VALUES ", 5, nP, pArgs); err != nil {
+	if err := insertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_seq, amount, effective_at, rule_id) VALUES ", 5, nP, pArgs); err != nil {
 		return fishpond.Internal(err)
 	}
 	if err := insertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", 2, nRv, rvArgs); err != nil {
@@ -328,9 +326,12 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		}
 	}
 	slices.Sort(seqs)
-	const chunk = 1000
+	const chunk = 1024
 	for len(seqs) > 0 {
-		n := min(chunk, len(seqs))
+		n := chunk // a power of two, so that few cached statements serve every size
+		for n > len(seqs) {
+			n /= 2
+		}
 		part := seqs[:n]
 		seqs = seqs[n:]
 		args := make([]any, 0, 2*n)
@@ -354,21 +355,38 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 			args = append(args, seq, int64(deltas[seq]))
 		}
 		q := "WITH v(s, d) AS (VALUES " + repeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		st, err := tx.Stmt(ctx, q)
+		if err != nil {
+			return fishpond.Internal(err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fishpond.Internal(err)
 		}
 	}
 	return nil
 }
 
-// insertRows writes n rows of width columns with multi-row INSERTs, staying well
-// under both engines' limits on bound parameters.
+// insertRows writes n rows of width columns with multi-row INSERTs of
+// power-of-two sizes (850 rows: 512 + 256 + 64 + 16 + 2), so that a few cached
+// prepared statements (Tx.Stmt) serve every batch size and SQL is parsed once
+// per database, not once per batch. Chunks stay well under both engines' limits
+// on bound parameters.
 func insertRows(ctx context.Context, tx *db.Tx, prefix string, width, n int, args []any) error {
 	row := "(" + db.Placeholders(width) + ")"
-	per := 30000 / width
+	per := 1
+	for per*2*width <= 30000 {
+		per *= 2
+	}
 	for n > 0 {
-		k := min(per, n)
-		if _, err := tx.ExecContext(ctx, prefix+repeatRow(row, k), args[:k*width]...); err != nil {
+		k := per
+		for k > n {
+			k /= 2
+		}
+		st, err := tx.Stmt(ctx, prefix+repeatRow(row, k))
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args[:k*width]...); err != nil {
 			return err
 		}
 		args = args[k*width:]
@@ -377,12 +395,27 @@ func insertRows(ctx context.Context, tx *db.Tx, prefix string, width, n int, arg
 	return nil
 }
 
-// queryIn runs a query whose %s is an IN list over args, in chunks, calling fn per row.
-func queryIn(ctx context.Context, q db.Querier, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
-	const chunk = 5000
+// queryIn runs a query whose %s is an IN list over args, in chunks, calling fn per
+// row. Lists are padded to a power of two by repeating their last value (which
+// changes nothing in an IN list), so a few cached prepared statements serve all.
+func queryIn(ctx context.Context, tx *db.Tx, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
+	const chunk = 4096
+	var padded []any
 	for len(args) > 0 {
 		n := min(chunk, len(args))
-		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, db.Placeholders(n))+suffix, args[:n]...)
+		k := 1
+		for k < n {
+			k *= 2
+		}
+		padded = append(padded[:0], args[:n]...)
+		for len(padded) < k {
+			padded = append(padded, args[n-1])
+		}
+		st, err := tx.Stmt(ctx, fmt.Sprintf(query, db.Placeholders(k))+suffix)
+		if err != nil {
+			return fishpond.Internal(err)
+		}
+		rows, err := st.QueryContext(ctx, padded...)
 		if err != nil {
 			return fishpond.Internal(err)
 		}
@@ -414,11 +447,11 @@ func keyConflict(key string) error {
 }
 
 // raced turns a unique violation — two transactions creating the same key,
-// account or reversal at once on PostgreSQL — into a serialization failure, which
-// db.InTx retries; the retry then sees the winner's row and answers properly.
+// account or reversal at once on PostgreSQL — into db.Retry, so that db.InTx runs
+// the transaction again; the retry then sees the winner's row and answers properly.
 func raced(err error, what string) error {
 	if db.IsUniqueViolation(err) {
-		return fmt.Errorf("ledger: concurrent insert of %s: %w (%w)", what, &pgconn.PgError{Code: "40001", Message: "retry after concurrent insert"}, err)
+		return db.Retry(fmt.Errorf("ledger: concurrent insert of %s: %w", what, err))
 	}
 	return fishpond.Internal(err)
 }
@@ -445,7 +478,7 @@ func loadTransfer(ctx context.Context, q db.Querier, id string) (Transfer, error
 	if err != nil {
 		return Transfer{}, db.NotFound(err, "no transfer %s", id)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT account_id, amount, rule_id FROM ledger_postings WHERE transfer_id = ? ORDER BY id", id)
+	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.transfer_id = ? ORDER BY p.id", id)
 	if err != nil {
 		return Transfer{}, fishpond.Internal(err)
 	}

@@ -91,7 +91,7 @@ func (l *Ledger) Verify(ctx context.Context) (VerifyReport, error) {
 		}{
 			{`SELECT a.id, a.owner || ' ' || a.category, COALESCE(b.balance, 0), COALESCE(s.total, 0) FROM ledger_accounts a
 				LEFT JOIN ledger_balances b ON b.account_seq = a.seq
-				LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_postings GROUP BY account_id) s ON s.account_id = a.id
+				LEFT JOIN (SELECT account_seq, SUM(amount) AS total FROM ledger_postings GROUP BY account_seq) s ON s.account_seq = a.seq
 				WHERE b.account_seq IS NULL OR b.balance <> COALESCE(s.total, 0) ORDER BY a.id`,
 				func(id, name string, stored, sum int64) {
 					rep.Problems = append(rep.Problems, Problem{AccountID: id, Detail: fmt.Sprintf("%s: stored balance %s, postings sum to %s",
@@ -109,7 +109,7 @@ func (l *Ledger) Verify(ctx context.Context) (VerifyReport, error) {
 					rep.Problems = append(rep.Problems, Problem{RuleID: id, Detail: fmt.Sprintf("status %s with %s moved of cap %s", status, fishpond.Money(moved), fishpond.Money(cap))})
 				}},
 			{`SELECT r.id, r.dest_id, r.moved, COALESCE(s.total, 0) FROM ledger_rules r
-				LEFT JOIN (SELECT p.rule_id, SUM(p.amount) AS total FROM ledger_postings p JOIN ledger_rules r2 ON r2.id = p.rule_id AND r2.dest_id = p.account_id GROUP BY p.rule_id) s
+				LEFT JOIN (SELECT p.rule_id, SUM(p.amount) AS total FROM ledger_postings p JOIN ledger_rules r2 ON r2.id = p.rule_id JOIN ledger_accounts a2 ON a2.id = r2.dest_id AND a2.seq = p.account_seq GROUP BY p.rule_id) s
 				ON s.rule_id = r.id WHERE r.moved <> COALESCE(s.total, 0) ORDER BY r.id`,
 				func(id, dest string, moved, sum int64) {
 					rep.Problems = append(rep.Problems, Problem{RuleID: id, AccountID: dest, Detail: fmt.Sprintf("records %s moved but its legs moved %s", fishpond.Money(moved), fishpond.Money(sum))})

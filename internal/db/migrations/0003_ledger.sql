@@ -40,7 +40,8 @@ CREATE TABLE ledger_transfers (
 CREATE TABLE ledger_postings (
     id {{ID}},
     transfer_id TEXT NOT NULL REFERENCES ledger_transfers(id),
-    account_id TEXT NOT NULL REFERENCES ledger_accounts(id),
+    -- The account's internal key: an integer keeps the per-account index small.
+    account_seq BIGINT NOT NULL REFERENCES ledger_accounts(seq),
     amount BIGINT NOT NULL,
     -- The transfer's effective time, copied so balances at an instant need no join.
     effective_at TEXT NOT NULL,
@@ -49,7 +50,7 @@ CREATE TABLE ledger_postings (
 );
 -- Covering (amount included): balances at an instant, statements and income
 -- sums read the index alone.
-CREATE INDEX ledger_postings_account ON ledger_postings(account_id, effective_at, amount);
+CREATE INDEX ledger_postings_account ON ledger_postings(account_seq, effective_at, amount);
 CREATE INDEX ledger_postings_transfer ON ledger_postings(transfer_id);
 
 -- A transfer can be reversed once: the primary key enforces it.
