@@ -401,3 +401,34 @@ func TestCreateValidatesAndIsIdempotent(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentDuplicatesApplyOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		cashier, _ := w.hole.Create(ctx, "ORD-X", 2500, "木耳")
+		w.buyerPays(t, cashier, "pay")
+		form, _ := w.sb.SignedNotification("ORD-X", nil)
+		var wg sync.WaitGroup
+		answers := make(chan string, 16)
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ans, _ := w.sb.Deliver(ctx, w.notifyURL, form)
+				answers <- ans
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		for ans := range answers {
+			if ans != "success" {
+				t.Errorf("a concurrent duplicate answered %q", ans)
+			}
+		}
+		mustStatus(t, w.svc, "ORD-X", payment.StatusPaid)
+		if n := w.markedCount("ORD-X"); n != 1 {
+			t.Fatalf("applied %d times", n)
+		}
+	})
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"fishpond"
@@ -116,6 +118,21 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 		}
 		return out, outcome
 	}
+	// One apply at a time per order in this process, re-checked under the lock, so
+	// that a wallet re-sending while the first delivery is still applying does not
+	// apply twice. (Across several servers apply's own idempotency covers it.)
+	mu := s.applyLock(out.OrderID)
+	mu.Lock()
+	defer mu.Unlock()
+	var verdict string
+	err = s.db.Read().QueryRowContext(ctx, `SELECT verdict FROM payment_notifications WHERE provider = ? AND notify_id = ?`,
+		s.p.Name(), n.NotifyID).Scan(&verdict)
+	if err != nil {
+		return Notification{}, fishpond.Internal(err)
+	}
+	if verdict == verdictApplied {
+		return out, replayOutcome(verdict)
+	}
 	if needsApply && apply != nil {
 		if err := apply(ctx, out); err != nil {
 			return out, err
@@ -164,6 +181,13 @@ func replayOutcome(verdict string) error {
 		return reject(fishpond.EInvalid, ErrAmountMismatch, "payment notification refused: amount differs from the order")
 	}
 	return reject(fishpond.EConflict, ErrReplay, "payment notification already handled")
+}
+
+// applyLock returns the lock stripe of an order.
+func (s *Service) applyLock(orderID string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(orderID))
+	return &s.applying[h.Sum32()%uint32(len(s.applying))]
 }
 
 // truncate keeps refused input short in logs.

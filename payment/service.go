@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,8 @@ type Service struct {
 	p     Provider
 	clock fishpond.Clock
 	opt   Options
+	// applying serialises HandleNotify's apply step per order (striped by hash).
+	applying [64]sync.Mutex
 }
 
 // NewService builds a Service over a migrated database. A deployment with several
