@@ -40,7 +40,7 @@ type fixture struct {
 	hh      []string // registered households of the poverty county, sorted
 }
 
-func mustFixture(t *testing.T, d *db.DB) *fixture {
+func mustFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	raw, err := secret.Generate()
 	if err != nil {
