@@ -63,7 +63,8 @@ func (s *Store) Cart(ctx context.Context, p fishpond.Principal) ([]CartItem, err
 
 // CheckoutCart places one order per shop in the cart, each in its own transaction
 // that also empties those cart lines. The per-shop idempotency key is
-// key + ":" + shop id, so a retried checkout returns the same orders.
+// key + ":" + shop id. Ordered lines leave the cart, so a retry after success
+// sees an empty cart (invalid); clients that must replay use PlaceOrder's key.
 func (s *Store) CheckoutCart(ctx context.Context, p fishpond.Principal, idempotencyKey, addressID string) ([]Order, error) {
 	items, err := s.Cart(ctx, p)
 	if err != nil {
