@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"hash/fnv"
 	"sort"
@@ -160,6 +161,19 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 
 	err = a.db.InTx(ctx, func(tx *db.Tx) error {
 		rep.Changed, rep.Unchanged, rep.HouseholdsUpdated, rep.LaterYears = 0, 0, 0, nil
+		if tx.Dialect() == db.SQLite && len(rows) > 10000 {
+			// A large run dirties far more pages than SQLite's default 2 MB cache
+			// holds; let this transaction use up to 256 MB instead of spilling
+			// pages to the WAL and reading them back, then restore the setting.
+			var prev int64
+			if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&prev); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+				return err
+			}
+			defer tx.ExecContext(ctx, "PRAGMA cache_size = "+strconv.FormatInt(prev, 10))
+		}
 		stored, err := storedDigests(ctx, tx, year, cond, cargs)
 		if err != nil {
 			return err
@@ -286,6 +300,15 @@ func writeStatuses(ctx context.Context, tx *db.Tx, runID, at string, year int, r
 	suffix := " ON CONFLICT (household_id, year) DO UPDATE SET " + strings.Join(set, ", ")
 	full := prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", writeBatch), ", ") + suffix
 	args := make([]any, 0, writeBatch*len(statusCols))
+	// The full-size statement is prepared once and reused for every chunk: a
+	// million rows would otherwise parse it 2,500 times.
+	var full400 *sql.Stmt
+	if len(rows) >= writeBatch {
+		var err error
+		if full400, err = tx.Stmt(ctx, full); err != nil {
+			return err
+		}
+	}
 	for start := 0; start < len(rows); start += writeBatch {
 		end := min(start+writeBatch, len(rows))
 		args = args[:0]
@@ -293,11 +316,13 @@ func writeStatuses(ctx context.Context, tx *db.Tx, runID, at string, year int, r
 			args = append(args, r.householdID, year, r.county, r.status, r.previous, r.members, int64(r.perCapita),
 				int64(r.line), r.reasons, r.digest, at, runID)
 		}
-		q := full
-		if end-start < writeBatch {
-			q = prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", end-start), ", ") + suffix
+		var err error
+		if end-start == writeBatch {
+			_, err = full400.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(tuple+", ", end-start), ", ")+suffix, args...)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if err != nil {
 			return err
 		}
 	}

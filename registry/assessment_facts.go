@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -149,6 +150,10 @@ const statusBatch = 900
 // computed, never typed. It returns how many households changed.
 func SetAssessedStatuses(ctx context.Context, tx *db.Tx, year int, byStatus map[string][]string) (int, error) {
 	changed := 0
+	in := func(n int) string {
+		return "UPDATE households SET status = ?, status_year = ? WHERE id IN (" + db.Placeholders(n) + ") AND (status_year IS NULL OR status_year <= ?)"
+	}
+	var full *sql.Stmt // the full-size statement, prepared once and reused for every chunk
 	for status, ids := range byStatus {
 		for start := 0; start < len(ids); start += statusBatch {
 			end := min(start+statusBatch, len(ids))
@@ -158,8 +163,18 @@ func SetAssessedStatuses(ctx context.Context, tx *db.Tx, year int, byStatus map[
 				args = append(args, id)
 			}
 			args = append(args, year)
-			res, err := tx.ExecContext(ctx, "UPDATE households SET status = ?, status_year = ? WHERE id IN ("+
-				db.Placeholders(end-start)+") AND (status_year IS NULL OR status_year <= ?)", args...)
+			var res sql.Result
+			var err error
+			if end-start == statusBatch {
+				if full == nil {
+					full, err = tx.Stmt(ctx, in(statusBatch))
+				}
+				if err == nil {
+					res, err = full.ExecContext(ctx, args...)
+				}
+			} else {
+				res, err = tx.ExecContext(ctx, in(end-start), args...)
+			}
 			if err != nil {
 				return changed, fishpond.Internal(fmt.Errorf("set household status: %w", err))
 			}
