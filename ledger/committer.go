@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"fishpond"
 	"fishpond/internal/db"
@@ -33,7 +34,7 @@ func (l *Ledger) Post(ctx context.Context, req TransferRequest) (Transfer, error
 }
 
 func (l *Ledger) enqueue(ctx context.Context, it *item) error {
-	l.start.Do(func() { go l.commitLoop() })
+	l.start.Do(l.startCommitters)
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
@@ -50,7 +51,7 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 // Close stops accepting transfers, commits those already queued and stops the
 // committer; call it before closing the database.
 func (l *Ledger) Close() {
-	l.start.Do(func() { go l.commitLoop() })
+	l.start.Do(l.startCommitters)
 	l.mu.Lock()
 	if !l.closed {
 		l.closed = true
@@ -60,11 +61,27 @@ func (l *Ledger) Close() {
 	<-l.done
 }
 
+// startCommitters starts the commit loops: one on SQLite, whose single writer
+// serializes transactions anyway; two on PostgreSQL, so that one batch's inserts
+// proceed while the other's commit waits for its fsync. Two batches touching
+// the same accounts queue on the balance rows, locked in key order by both.
+func (l *Ledger) startCommitters() {
+	n := 1
+	if l.db.Dialect == db.Postgres {
+		n = 2
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); l.commitLoop() }()
+	}
+	go func() { wg.Wait(); close(l.done) }()
+}
+
 // commitLoop takes whatever is queued — at least one request, at most MaxBatch —
 // and commits it as one transaction. While it commits, new requests queue up, so
 // the batch size follows the load by itself: one request when idle, many when busy.
 func (l *Ledger) commitLoop() {
-	defer close(l.done)
 	maxBatch := max(l.MaxBatch, 1)
 	batch := make([]*item, 0, maxBatch)
 	for {
