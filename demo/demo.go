@@ -13,6 +13,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/market"
 	"fishpond/registry"
 )
 
@@ -50,6 +51,7 @@ func Logins() []Login {
 		{"auditor", "fishpond-demo", string(fishpond.RoleAuditor), "阜平县、兰考县 audit"},
 		{"farmer", "fishpond-demo", string(fishpond.RoleHousehold), "骆驼湾村的一户 / one household"},
 		{"consumer", "fishpond-demo", string(fishpond.RoleConsumer), "城市消费者 / urban consumer"},
+		{"coop", "fishpond-demo", string(fishpond.RoleCoopManager), "骆驼湾小米合作社 / millet cooperative"},
 	}
 }
 
@@ -62,9 +64,10 @@ func Empty(ctx context.Context, d *db.DB) (bool, error) {
 }
 
 // Load creates the demo dataset: places, households, two years of income through
-// the ledger, assessments for 2019 and 2020, an audit, and the demo accounts. It is
+// the ledger, assessments for 2019 and 2020, an audit, the demo accounts, and the
+// demo shops with their products. It is
 // meant for an empty database.
-func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *ledger.Ledger, asr *assess.Assessor, progress Progress) error {
+func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *ledger.Ledger, asr *assess.Assessor, m *market.Store, progress Progress) error {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -137,11 +140,18 @@ func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *le
 			nu.DisplayName, nu.HouseholdID = "骆驼湾农户", farmerHousehold
 		case "consumer":
 			nu.DisplayName = "城市消费者"
+		case "coop":
+			nu.DisplayName, nu.Counties = "骆驼湾小米合作社", []string{"130624"}
 		}
 		if _, err := acc.CreateUser(ctx, fishpond.System, nu); err != nil {
 			return fmt.Errorf("user %s: %w", l.Name, err)
 		}
 		progress("users", i+1, len(users))
 	}
+	progress("market", 0, 1)
+	if err := loadMarket(ctx, m, acc, hs, farmerHousehold); err != nil {
+		return fmt.Errorf("market: %w", err)
+	}
+	progress("market", 1, 1)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/market"
 	"fishpond/registry"
 	"fishpond/web"
 )
@@ -36,8 +37,10 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	reg, acc := registry.NewStore(d, keys, clock), access.New(d, clock)
 	led := ledger.New(d, clock)
 	defer led.Close()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock)}
-	if err := demo.Load(context.Background(), svc.Registry, svc.Access, svc.Ledger, svc.Assessor, nil); err != nil {
+	cfg := market.DefaultConfig
+	cfg.PhotoDir = t.TempDir()
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	if err := demo.Load(context.Background(), svc.Registry, svc.Access, svc.Ledger, svc.Assessor, svc.Market, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"fishpond"
@@ -19,26 +20,60 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/market"
+	"fishpond/payment"
+	"fishpond/payment/sandbox"
 	"fishpond/registry"
 	"fishpond/web"
 )
 
-// demoServer serves the demo dataset on a fresh SQLite database.
-func demoServer(t *testing.T) (*httptest.Server, *strings.Builder) {
+// demoServer serves the demo dataset on a fresh SQLite database, with the payment
+// sandbox mounted as `fishpond serve` mounts it.
+func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	t.Helper()
 	d := dbtest.SQLite(t)
 	keys, _ := secret.New(make([]byte, 32))
 	clock := fishpond.SystemClock{}
 	reg, acc, led := registry.NewStore(d, keys, clock), access.New(d, clock), ledger.New(d, clock)
 	t.Cleanup(led.Close)
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock)}
-	if err := demo.Load(context.Background(), reg, acc, led, svc.Assessor, nil); err != nil {
+	cfg := market.DefaultConfig
+	cfg.PhotoDir = t.TempDir()
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	if err := demo.Load(context.Background(), reg, acc, led, svc.Assessor, svc.Market, nil); err != nil {
 		t.Fatal(err)
 	}
-	logs := &strings.Builder{}
-	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))).Handler())
+	// The handler is set once the server's URL, which the wallet calls back, is known.
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	return srv, logs
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL + "/sandbox/pay", KeyDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	svc.Payments = payment.NewService(d, sb, clock, payment.Options{NotifyURL: srv.URL + "/pay/notify", ReturnURL: srv.URL + "/orders/return"})
+	svc.PaymentSandbox = sb.Handler()
+	logs := &syncLog{}
+	h = web.New(d, svc, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))).Handler()
+	return srv, logs, svc
+}
+
+// syncLog is a log buffer written by the server's goroutines and read by the test.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func login(t *testing.T, base, name, password string) *http.Client {
@@ -77,7 +112,7 @@ func page(t *testing.T, c *http.Client, method, u string, form url.Values) (int,
 // dashboard as an officer, over the demo dataset, and checks that no identity
 // number reaches the log on the way.
 func TestAuditAndAssessmentPages(t *testing.T) {
-	srv, logs := demoServer(t)
+	srv, logs, _ := demoServer(t)
 	aud := login(t, srv.URL, "auditor", "fishpond-demo")
 	status, body := page(t, aud, "GET", srv.URL+"/audits", nil)
 	m := regexp.MustCompile(`href="/audits/([0-9a-f-]{36})"`).FindStringSubmatch(body)

@@ -47,6 +47,17 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET", "/api/v1/audits/{id}", s.apiAudit},
 		{"POST", "/api/v1/audits/{id}/findings", s.apiRecordFinding},
 		{"POST", "/api/v1/audits/{id}/survey", s.apiRecordSurvey},
+		{"GET", "/api/v1/products", s.apiProducts},
+		{"GET", "/api/v1/products/{id}", s.apiProduct},
+		{"GET", "/api/v1/addresses", s.apiAddresses},
+		{"POST", "/api/v1/addresses", s.apiAddAddress},
+		{"GET", "/api/v1/orders", s.apiOrders},
+		{"POST", "/api/v1/orders", s.apiPlaceOrder},
+		{"GET", "/api/v1/orders/{id}", s.apiOrder},
+		{"POST", "/api/v1/orders/{id}/pay", s.apiPayOrder},
+		{"POST", "/api/v1/orders/{id}/ship", s.apiShipOrder},
+		{"POST", "/api/v1/orders/{id}/received", s.apiConfirmDelivery},
+		{"POST", "/api/v1/orders/{id}/refunds", s.apiRefund},
 		{"GET", "/api/v1/users", s.apiUsers},
 		{"POST", "/api/v1/users", s.apiCreateUser},
 		{"GET", "/api/v1/tokens", s.apiTokens},
@@ -93,6 +104,26 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /audits/{id}", s.page(s.auditPage))
 	m.HandleFunc("POST /audits/{id}/findings", s.page(s.findingSubmit))
 	m.HandleFunc("POST /audits/{id}/survey", s.page(s.surveySubmit))
+	m.HandleFunc("GET /shop", s.public(s.storePage))
+	m.HandleFunc("GET /products/{id}", s.public(s.productPage))
+	m.HandleFunc("GET /products/{id}/photos/{photo}", s.photoFile)
+	m.HandleFunc("GET /shops/{id}", s.public(s.shopPage))
+	m.HandleFunc("GET /cart", s.page(s.cartPage))
+	m.HandleFunc("POST /cart", s.page(s.cartAdd))
+	m.HandleFunc("POST /addresses", s.page(s.addressSubmit))
+	m.HandleFunc("POST /checkout", s.page(s.checkoutSubmit))
+	m.HandleFunc("GET /orders", s.page(s.ordersPage))
+	m.HandleFunc("GET /orders/return", s.page(s.payReturn))
+	m.HandleFunc("GET /orders/{id}", s.page(s.orderPage))
+	m.HandleFunc("POST /orders/{id}/pay", s.page(s.orderPaySubmit))
+	m.HandleFunc("POST /orders/{id}/{action}", s.page(s.orderActionSubmit))
+	m.HandleFunc("GET /seller", s.page(s.sellerPage))
+	// The wallet's asynchronous notification: authenticated by its RSA2 signature,
+	// not by a session, and sent without an Origin header.
+	m.HandleFunc("POST /pay/notify", s.payNotify)
+	if s.PaymentSandbox != nil {
+		m.Handle("/sandbox/pay/", http.StripPrefix("/sandbox/pay", s.PaymentSandbox))
+	}
 	m.HandleFunc("GET /import", s.page(s.importPage))
 	m.HandleFunc("POST /import", s.page(s.importSubmit))
 	m.HandleFunc("GET /admin/users", s.page(s.usersPage))
@@ -124,7 +155,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // keeps openapi.json accurate.
 func RouteList() []string {
 	s := &Server{}
-	out := []string{"GET /healthz", "GET /metrics", "GET /api/openapi.json", "GET /api/v1/templates/{file}"}
+	out := []string{"GET /healthz", "GET /metrics", "GET /api/openapi.json", "GET /api/v1/templates/{file}", "POST /pay/notify"}
 	for _, r := range s.apiRoutes() {
 		out = append(out, r.Method+" "+r.Path)
 	}

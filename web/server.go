@@ -20,6 +20,8 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/market"
+	"fishpond/payment"
 	"fishpond/registry"
 )
 
@@ -29,6 +31,11 @@ type Services struct {
 	Registry *registry.Store
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
+	Market   *market.Store
+	Payments *payment.Service
+	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
+	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
+	PaymentSandbox http.Handler
 }
 
 // Server wires the capabilities to HTTP. Build it with New.
@@ -157,6 +164,22 @@ func (s *Server) api(fn func(w http.ResponseWriter, r *http.Request, u access.Us
 		}
 		if err := fn(w, r, u); err != nil {
 			s.apiError(w, r, err)
+		}
+	}
+}
+
+// public wraps an HTML handler anyone may open (storefront, product, origin
+// pages); a logged-in caller is passed along, an anonymous one as a zero User.
+func (s *Server) public(fn func(w http.ResponseWriter, r *http.Request, u access.User) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.user(r)
+		if err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), keyUser, u))
+		} else {
+			u = access.User{Role: "anonymous"}
+		}
+		if err := fn(w, r, u); err != nil {
+			s.pageError(w, r, err)
 		}
 	}
 }

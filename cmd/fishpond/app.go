@@ -17,6 +17,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/market"
 	"fishpond/registry"
 )
 
@@ -29,6 +30,8 @@ type app struct {
 	Registry *registry.Store
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
+	Market   *market.Store
+	DataDir  string
 	Log      *slog.Logger
 }
 
@@ -159,8 +162,10 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	clock := fishpond.SystemClock{}
 	reg := registry.NewStore(d, keys, clock)
 	led := ledger.New(d, clock)
+	mcfg := market.DefaultConfig
+	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its

@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if empty {
 		fmt.Fprintln(os.Stderr, "loading the demo dataset (first start only)…")
 		start := time.Now()
-		if err := demo.Load(ctx, a.Registry, a.Access, a.Ledger, a.Assessor, progressBar(os.Stderr)); err != nil {
+		if err := demo.Load(ctx, a.Registry, a.Access, a.Ledger, a.Assessor, a.Market, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "demo dataset ready in %s\n", time.Since(start).Round(time.Millisecond))
@@ -42,17 +42,13 @@ func runDemo(ctx context.Context, args []string) error {
 	for _, l := range logins {
 		web.DemoLogins = append(web.DemoLogins, web.DemoLogin{Name: l.Name, Password: l.Password, Role: l.Role, Note: l.Note})
 	}
-	return serve(ctx, a, *addr, false, func(bound string) {
-		host := bound
-		if strings.HasPrefix(bound, "[::]") || strings.HasPrefix(bound, "0.0.0.0") {
-			host = "localhost" + bound[strings.LastIndex(bound, ":"):]
-		}
-		fmt.Printf("\nFishpond demo: http://%s\n\ndemo logins (user / password / role):\n", host)
+	return serve(ctx, a, serveOptions{addr: *addr, ready: func(bound string) {
+		fmt.Printf("\nFishpond demo: %s\n\ndemo logins (user / password / role):\n", publicBase(bound, ""))
 		for _, l := range logins {
 			fmt.Printf("  %-10s %-15s %-15s %s\n", l.Name, l.Password, l.Role, l.Note)
 		}
 		fmt.Println("\nCtrl-C stops the server; the data stays in", c.resolvedDataDir())
-	})
+	}})
 }
 
 // progressBar draws a one-line progress bar per stage on a terminal (or plain

@@ -7,8 +7,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"fishpond/payment"
+	"fishpond/payment/sandbox"
 	"fishpond/web"
 )
 
@@ -18,6 +22,7 @@ func runServe(ctx context.Context, args []string) error {
 	c.register(fs)
 	addr := fs.String("addr", envOr("FISHPOND_ADDR", ":8080"), "listen address (env FISHPOND_ADDR)")
 	secure := fs.Bool("secure-cookies", os.Getenv("FISHPOND_SECURE_COOKIES") == "true", "mark cookies Secure (behind TLS)")
+	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,18 +31,54 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, *addr, *secure, nil)
+	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base})
 }
 
-// serve runs the HTTP server; ready (if set) is called with the bound address once
-// it accepts connections. Start order: db → server; stop order: server → db.
-func serve(ctx context.Context, a *app, addr string, secure bool, ready func(addr string)) error {
-	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor}, a.Log)
-	s.SecureCookies = secure
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+// serveOptions are the flags serve and demo share.
+type serveOptions struct {
+	addr, baseURL string
+	secure        bool
+	ready         func(addr string)
+}
+
+// publicBase is the URL wallets and browsers reach this server at.
+func publicBase(bound, flagValue string) string {
+	if flagValue != "" {
+		return strings.TrimRight(flagValue, "/")
 	}
+	port := bound[strings.LastIndex(bound, ":"):]
+	host := bound[:strings.LastIndex(bound, ":")]
+	if host == "" || host == "0.0.0.0" || host == "[::]" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + host + port
+}
+
+// serve runs the HTTP server; opt.ready (if set) is called with the bound address
+// once it accepts connections. Start order: db → payment sandbox → expiry sweep →
+// server; stop order: server → sweep → sandbox → db.
+func serve(ctx context.Context, a *app, opt serveOptions) error {
+	ln, err := net.Listen("tcp", opt.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opt.addr, err)
+	}
+	base := publicBase(ln.Addr().String(), opt.baseURL)
+	// No real wallet can run here: the built-in sandbox wallet (clearly labelled on
+	// its cashier page) signs its notifications with its own RSA key.
+	sb, err := sandbox.New(sandbox.Config{BaseURL: base + "/sandbox/pay", KeyDir: filepath.Join(a.DataDir, "keys")})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("payment sandbox: %w", err)
+	}
+	defer sb.Close()
+	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
+	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
+		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
+	s.SecureCookies = opt.secure
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go expireUnpaid(sweepCtx, a)
+	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -57,4 +98,23 @@ func serve(ctx context.Context, a *app, addr string, secure bool, ready func(add
 		return err
 	}
 	return nil
+}
+
+// expireUnpaid releases the stock of orders left unpaid past their time, every
+// 30 seconds, until ctx ends.
+func expireUnpaid(ctx context.Context, a *app) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := a.Market.ExpireUnpaid(ctx, now); err != nil {
+				a.Log.Error("expire unpaid orders", "err", err)
+			} else if n > 0 {
+				a.Log.Info("expired unpaid orders", "orders", n)
+			}
+		}
+	}
 }

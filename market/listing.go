@@ -1,0 +1,68 @@
+package market
+
+import (
+	"context"
+
+	"fishpond"
+)
+
+// Shops lists shops for the storefront index, poverty-alleviation shops first.
+func (s *Store) Shops(ctx context.Context, limit int) ([]Shop, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+shopColumns+" ORDER BY poverty DESC, id LIMIT ?", limit)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out []Shop
+	for rows.Next() {
+		sh, err := scanShop(rows)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, sh)
+	}
+	return out, rows.Err()
+}
+
+// SellerShops lists the shops the principal may manage: its household's shop, its
+// cooperative's, its county's service centre, or all for an admin. The seller
+// dashboard starts here.
+func (s *Store) SellerShops(ctx context.Context, p fishpond.Principal) ([]Shop, error) {
+	all, err := s.Shops(ctx, 500)
+	if err != nil {
+		return nil, err
+	}
+	q := s.db.Read()
+	var out []Shop
+	for _, sh := range all {
+		if s.canSellFor(ctx, q, p, sh) == nil {
+			out = append(out, sh)
+		}
+	}
+	return out, nil
+}
+
+// LatestProducts lists products in stock, newest first, for the storefront before a
+// search narrows them.
+func (s *Store) LatestProducts(ctx context.Context, limit int) ([]Product, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 40
+	}
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+productColumns+" WHERE stock > 0 ORDER BY id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		pr, err := scanProduct(rows)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, pr)
+	}
+	return out, rows.Err()
+}
