@@ -138,6 +138,7 @@ var messages = map[string]map[string]string{
 		"Choose a file":          "选择文件",
 		"Importing…":             "正在导入…",
 		"Members total":          "成员总数",
+		"health-insurance":       "健康险公益基金",
 		"Poverty-county produce": "贫困县好物",
 		"Every purchase shows up as income of the registered households that grew it.": "每一笔购买，都记入种植它的建档立卡户的收入。",
 		"Sold":                               "已售",
