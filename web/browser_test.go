@@ -116,6 +116,23 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	}
 	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".chart[data-chart=custom] svg")))
 	shot("assessment")
+	// Import a spreadsheet through the page (uploaded by script with progress), and
+	// read the row report.
+	tpl, err := registry.Template("csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "households.csv")
+	if err := os.WriteFile(file, tpl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/import?county=130624"),
+		chromedp.SetUploadFiles(chromedp.CSS("input[type=file]"), []string{file}),
+		chromedp.Click(chromedp.CSS("#import-form button[type=submit]")))
+	if got := browsertest.Text(t, ctx, ".report h2"); !strings.Contains(got, "导入报告") || !strings.Contains(got, "households.csv") {
+		t.Fatalf("import report heading = %q", got)
+	}
+	shot("import")
 	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/households/"+hhID))
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("a.lang")))
 	if got := browsertest.Text(t, ctx, ".card h2"); got != "Indicators" {
