@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"backup":  {"take a consistent online copy of the SQLite database", runBackup},
 	"ledger":  {"check the ledger: recompute every balance from the postings", runLedger},
 	"assess":  {"compute household statuses for a year against the poverty line", runAssess},
+	"bench":   {"load-test a running server over HTTP: checkout mix or flash sale", runBench},
 }
 
 func usage() {
