@@ -66,6 +66,11 @@ func loadMarket(ctx context.Context, m *market.Store, acc *access.Service, hs []
 				BatchCode: "DX-YR-2020-11", HarvestDate: "2020-11-01", Producers: shares("622926", 6, 3), PerBuyerLimit: 5}, false},
 		}},
 	}
+	admin, err := acc.UserByName(ctx, "admin")
+	if err != nil {
+		return err
+	}
+	var melon market.Product
 	for _, s := range shops {
 		sh, err := m.OpenShop(ctx, fishpond.System, s.shop)
 		if err != nil {
@@ -77,6 +82,20 @@ func loadMarket(ctx context.Context, m *market.Store, acc *access.Service, hs []
 			if err != nil {
 				return fmt.Errorf("product %s: %w", p.in.Name, err)
 			}
+			if pr.OriginCounty == "410225" && melon.ID == "" {
+				melon = pr
+			}
+			// Every demo product applies to the 兴农扶贫 channel; the admin, as editor,
+			// approves all but one, which stays in the review queue.
+			app, err := m.ApplyToChannel(ctx, fishpond.System, pr.ID, "贫困县农户生产 / grown by registered households")
+			if err != nil {
+				return fmt.Errorf("channel %s: %w", p.in.Name, err)
+			}
+			if p.in.Name != "东乡手抓羊肉 2斤" {
+				if _, err := m.ApproveChannel(ctx, admin.Principal(), app.ID, "审核通过 / approved"); err != nil {
+					return fmt.Errorf("channel review %s: %w", p.in.Name, err)
+				}
+			}
 			if p.flash {
 				now := time.Now()
 				if _, err := m.CreateFlashSale(ctx, fishpond.System, market.FlashInput{ProductID: pr.ID, Price: 2990, Quantity: 100, PerBuyerLimit: 2,
@@ -84,6 +103,32 @@ func loadMarket(ctx context.Context, m *market.Store, acc *access.Service, hs []
 					return fmt.Errorf("flash sale: %w", err)
 				}
 			}
+		}
+	}
+	return loadBrand(ctx, m, melon)
+}
+
+// loadBrand creates 兰考蜜瓜, the county's 一县一品 brand with its planting and
+// quality standard, admits the demo melon after a passing inspection, and records
+// the producers' cultivated land so the brand page can show income per mu.
+func loadBrand(ctx context.Context, m *market.Store, melon market.Product) error {
+	b, err := m.CreateBrand(ctx, fishpond.System, market.BrandInput{CountyCode: "410225", Name: "兰考蜜瓜",
+		Description: "“一藤两瓜”标准化种植，糖度不低于14% / 'one vine, two melons', sugar content at least 14%",
+		Criteria: []market.Criterion{
+			{Kind: market.CriterionQuality, Name: "可溶性固形物（糖度）", Unit: "%Brix", Op: market.OpAtLeast, Threshold: 14},
+			{Kind: market.CriterionPlanting, Name: "每藤留瓜数", Unit: "个", Op: market.OpEqual, Threshold: 2},
+			{Kind: market.CriterionQuality, Name: "单瓜重", Unit: "kg", Op: market.OpAtLeast, Threshold: 1.2},
+		}})
+	if err != nil {
+		return fmt.Errorf("brand: %w", err)
+	}
+	if _, err := m.RecordInspection(ctx, fishpond.System, market.InspectionInput{BrandID: b.ID, ProductID: melon.ID,
+		Inspector: "兰考县农产品质量检测站", Date: "2020-06-15", Values: map[int]float64{1: 15.2, 2: 2, 3: 1.45}}); err != nil {
+		return fmt.Errorf("inspection: %w", err)
+	}
+	for i, sh := range melon.Producers {
+		if err := m.SetCultivatedLand(ctx, fishpond.System, sh.HouseholdID, 2+float64(i)*0.5); err != nil {
+			return fmt.Errorf("land: %w", err)
 		}
 	}
 	return nil

@@ -68,20 +68,57 @@ func toOrder(o market.Order) orderJSON {
 	return out
 }
 
+type searchHitJSON struct {
+	productJSON
+	ShopName      string   `json:"shop_name"`
+	CountyName    string   `json:"county_name"`
+	ProvinceName  string   `json:"province_name"`
+	PovertyCounty bool     `json:"poverty_county"`
+	InChannel     bool     `json:"in_channel"`
+	Brands        []string `json:"brands,omitempty"`
+}
+
+// apiProducts searches products (Chinese full text and filters); without a query
+// it lists them.
 func (s *Server) apiProducts(w http.ResponseWriter, r *http.Request, u access.User) error {
-	limit, err := limitParam(r)
+	sq, err := searchQuery(r)
 	if err != nil {
 		return err
 	}
-	ps, err := s.Market.LatestProducts(r.Context(), limit)
+	page, err := s.Market.Search(r.Context(), sq)
 	if err != nil {
 		return err
 	}
-	out := make([]productJSON, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, toProduct(p))
+	out := make([]searchHitJSON, 0, len(page.Hits))
+	for _, h := range page.Hits {
+		out = append(out, searchHitJSON{toProduct(h.Product), h.ShopName, h.CountyName, h.ProvinceName, h.PovertyCounty, h.InChannel, h.Brands})
 	}
-	writeJSON(w, http.StatusOK, listPage[productJSON]{Items: out})
+	writeJSON(w, http.StatusOK, listPage[searchHitJSON]{Items: out, NextCursor: page.Next})
+	return nil
+}
+
+func (s *Server) apiChannelCoverage(w http.ResponseWriter, r *http.Request, u access.User) error {
+	c, err := s.Market.ChannelCoverage(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"provinces": c.Provinces, "counties": c.Counties, "poverty_counties": c.PovertyCounties,
+		"products": c.Products, "shops": c.Shops, "households": c.Households})
+	return nil
+}
+
+func (s *Server) apiOrigin(w http.ResponseWriter, r *http.Request, u access.User) error {
+	o, err := s.Market.Origin(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	brands := []map[string]any{}
+	for _, b := range o.Brands {
+		brands = append(brands, map[string]any{"brand_id": b.Brand.ID, "brand": b.Brand.Name, "inspected_on": b.Inspection.Date, "passed": b.Inspection.Passed})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": o.Code, "product_id": o.ProductID, "product": o.ProductName, "batch_code": o.BatchCode,
+		"harvest_date": o.HarvestDate, "province": o.ProvinceName, "county_code": o.CountyCode, "county": o.CountyName, "poverty_county": o.PovertyCounty,
+		"village": o.VillageName, "shop": o.ShopName, "producer": o.Producer, "households": o.Households, "in_channel": o.InChannel, "brands": brands})
 	return nil
 }
 

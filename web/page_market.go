@@ -35,22 +35,6 @@ func (s *Server) applyPayment(ctx context.Context, n payment.Notification) error
 
 func paymentAnswer(err error) string { return payment.Answer(err) }
 
-func (s *Server) storePage(w http.ResponseWriter, r *http.Request, u access.User) error {
-	ps, err := s.Market.LatestProducts(r.Context(), 60)
-	if err != nil {
-		return err
-	}
-	shops, err := s.Market.Shops(r.Context(), 50)
-	if err != nil {
-		return err
-	}
-	v := s.view(r, "store")
-	v.Title = translate(v.Lang, "Poverty-county produce")
-	v.Data = map[string]any{"Products": ps, "Shops": shops}
-	s.render(w, r, http.StatusOK, "store", v)
-	return nil
-}
-
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u access.User) error {
 	p, err := s.Market.Product(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -68,9 +52,31 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u access.Us
 	if err != nil {
 		return err
 	}
+	inChannel, err := s.Market.InChannel(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	inspections, err := s.Market.ProductInspections(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	code, err := s.Market.TraceCode(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	// A seller of the shop may apply to the channel; the market checks the right.
+	canApply := false
+	if u.ID != "" && !inChannel {
+		if shops, err := s.Market.SellerShops(r.Context(), u.Principal()); err == nil {
+			for _, x := range shops {
+				canApply = canApply || x.ID == sh.ID
+			}
+		}
+	}
 	v := s.view(r, "product")
 	v.Title = p.Name
-	v.Data = map[string]any{"P": p, "Shop": sh, "County": c, "Photos": photos, "CanBuy": u.ID != ""}
+	v.Data = map[string]any{"P": p, "Shop": sh, "County": c, "Photos": photos, "CanBuy": u.ID != "", "InChannel": inChannel,
+		"Inspections": inspections, "TraceCode": code, "CanApply": canApply}
 	s.render(w, r, http.StatusOK, "product", v)
 	return nil
 }

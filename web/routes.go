@@ -49,6 +49,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/audits/{id}/survey", s.apiRecordSurvey},
 		{"GET", "/api/v1/products", s.apiProducts},
 		{"GET", "/api/v1/products/{id}", s.apiProduct},
+		{"GET", "/api/v1/channel/coverage", s.apiChannelCoverage},
+		{"GET", "/api/v1/trace/{code}", s.apiOrigin},
 		{"GET", "/api/v1/addresses", s.apiAddresses},
 		{"POST", "/api/v1/addresses", s.apiAddAddress},
 		{"GET", "/api/v1/orders", s.apiOrders},
@@ -104,7 +106,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /audits/{id}", s.page(s.auditPage))
 	m.HandleFunc("POST /audits/{id}/findings", s.page(s.findingSubmit))
 	m.HandleFunc("POST /audits/{id}/survey", s.page(s.surveySubmit))
-	m.HandleFunc("GET /shop", s.public(s.storePage))
+	m.HandleFunc("GET /shop", s.public(s.storeSearch))
+	m.HandleFunc("GET /trace/{code}", s.public(s.tracePage))
+	m.HandleFunc("GET /trace/{code}/qr.png", s.traceQR)
+	m.HandleFunc("GET /channel", s.public(s.channelPage))
+	m.HandleFunc("POST /channel/applications/{id}", s.page(s.channelReviewSubmit))
+	m.HandleFunc("POST /products/{id}/channel", s.page(s.channelApplySubmit))
+	m.HandleFunc("GET /brands/{id}", s.public(s.brandPage))
 	m.HandleFunc("GET /products/{id}", s.public(s.productPage))
 	m.HandleFunc("GET /products/{id}/photos/{photo}", s.photoFile)
 	m.HandleFunc("GET /shops/{id}", s.public(s.shopPage))
