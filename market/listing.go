@@ -2,8 +2,10 @@ package market
 
 import (
 	"context"
+	"time"
 
 	"fishpond"
+	"fishpond/internal/db"
 )
 
 // Shops lists shops for the storefront index, poverty-alleviation shops first.
@@ -63,6 +65,26 @@ func (s *Store) LatestProducts(ctx context.Context, limit int) ([]Product, error
 			return nil, internal(err)
 		}
 		out = append(out, pr)
+	}
+	return out, rows.Err()
+}
+
+// FlashSales lists a product's flash-sale offers that have not ended, soonest
+// first, so the product page can show the offer and its remaining quantity.
+func (s *Store) FlashSales(ctx context.Context, productID string, now time.Time) ([]FlashSale, error) {
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+flashColumns+" WHERE product_id = ? AND ends_at > ? ORDER BY starts_at",
+		productID, db.FormatTime(now))
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out []FlashSale
+	for rows.Next() {
+		fs, err := scanFlash(rows)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, fs)
 	}
 	return out, rows.Err()
 }

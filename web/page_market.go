@@ -73,10 +73,21 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u access.Us
 			}
 		}
 	}
+	flashes, err := s.Market.FlashSales(r.Context(), p.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	var active *market.FlashSale
+	for i := range flashes {
+		if flashes[i].Active(time.Now()) && flashes[i].Sold < flashes[i].Quantity {
+			active = &flashes[i]
+			break
+		}
+	}
 	v := s.view(r, "product")
 	v.Title = p.Name
 	v.Data = map[string]any{"P": p, "Shop": sh, "County": c, "Photos": photos, "CanBuy": u.ID != "", "InChannel": inChannel,
-		"Inspections": inspections, "TraceCode": code, "CanApply": canApply}
+		"Inspections": inspections, "TraceCode": code, "CanApply": canApply, "Flash": active}
 	s.render(w, r, http.StatusOK, "product", v)
 	return nil
 }
@@ -143,6 +154,7 @@ func (s *Server) cartPage(w http.ResponseWriter, r *http.Request, u access.User)
 type cartLine struct {
 	Item    market.CartItem
 	Product market.Product
+	Price   fishpond.Money // the flash-sale price for a flash line
 	Amount  fishpond.Money
 }
 
@@ -158,9 +170,17 @@ func (s *Server) renderCart(w http.ResponseWriter, r *http.Request, u access.Use
 		if err != nil {
 			return err
 		}
-		amt := p.Price * fishpond.Money(it.Qty)
+		price := p.Price
+		if it.FlashID != "" {
+			f, err := s.Market.FlashSale(r.Context(), it.FlashID)
+			if err != nil {
+				return err
+			}
+			price = f.Price
+		}
+		amt := price * fishpond.Money(it.Qty)
 		total += amt
-		lines = append(lines, cartLine{it, p, amt})
+		lines = append(lines, cartLine{it, p, price, amt})
 	}
 	addrs, err := s.Market.Addresses(r.Context(), u.Principal())
 	if err != nil {

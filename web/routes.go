@@ -49,6 +49,10 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/audits/{id}/survey", s.apiRecordSurvey},
 		{"GET", "/api/v1/products", s.apiProducts},
 		{"GET", "/api/v1/products/{id}", s.apiProduct},
+		{"POST", "/api/v1/products", s.apiAddProduct},
+		{"POST", "/api/v1/products/{id}/photos", s.apiAddPhoto},
+		{"POST", "/api/v1/shops", s.apiOpenShop},
+		{"POST", "/api/v1/flash-sales", s.apiCreateFlashSale},
 		{"GET", "/api/v1/channel/coverage", s.apiChannelCoverage},
 		{"GET", "/api/v1/trace/{code}", s.apiOrigin},
 		{"GET", "/api/v1/addresses", s.apiAddresses},
@@ -126,6 +130,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /orders/{id}/pay", s.page(s.orderPaySubmit))
 	m.HandleFunc("POST /orders/{id}/{action}", s.page(s.orderActionSubmit))
 	m.HandleFunc("GET /seller", s.page(s.sellerPage))
+	m.HandleFunc("POST /seller/products", s.page(s.productSubmit))
 	// The wallet's asynchronous notification: authenticated by its RSA2 signature,
 	// not by a session, and sent without an Origin header.
 	m.HandleFunc("POST /pay/notify", s.payNotify)
