@@ -24,8 +24,9 @@ type HouseholdStatus struct {
 	RunID          string
 }
 
-const statusColumns = `household_id, county_code, year, status, previous_status, members, per_capita_fen, line_fen, reasons, assessed_at, run_id
-	FROM household_status`
+// statusColumns selects a status with the time of the run that wrote it.
+const statusColumns = `s.household_id, s.county_code, s.year, s.status, s.previous_status, s.members, s.per_capita_fen, s.line_fen,
+	s.reasons, r.started_at, s.run_id FROM household_status s JOIN assessment_runs r ON r.id = s.run_id`
 
 func scanStatus(sc interface{ Scan(...any) error }) (HouseholdStatus, error) {
 	var s HouseholdStatus
@@ -62,7 +63,7 @@ func (a *Assessor) HouseholdStatus(ctx context.Context, p fishpond.Principal, ho
 	if err := a.checkHousehold(ctx, p, householdID); err != nil {
 		return HouseholdStatus{}, err
 	}
-	s, err := scanStatus(a.db.Read().QueryRowContext(ctx, "SELECT "+statusColumns+" WHERE household_id = ? AND year = ?", householdID, year))
+	s, err := scanStatus(a.db.Read().QueryRowContext(ctx, "SELECT "+statusColumns+" WHERE s.year = ? AND s.household_id = ?", year, householdID))
 	if err != nil {
 		return HouseholdStatus{}, db.NotFound(err, "%s", words("该户%d年尚未评估", "the household has not been assessed for %d", year))
 	}
@@ -75,7 +76,29 @@ func (a *Assessor) StatusHistory(ctx context.Context, p fishpond.Principal, hous
 	if err := a.checkHousehold(ctx, p, householdID); err != nil {
 		return nil, err
 	}
-	rows, err := a.db.Read().QueryContext(ctx, "SELECT "+statusColumns+" WHERE household_id = ? ORDER BY year", householdID)
+	// household_status is keyed by (year, household_id), so look the household up
+	// in each assessed year: a handful of point reads.
+	yrows, err := a.db.Read().QueryContext(ctx, "SELECT DISTINCT year FROM assessment_runs")
+	if err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	args := []any{householdID}
+	for yrows.Next() {
+		var y int
+		if err := yrows.Scan(&y); err != nil {
+			yrows.Close()
+			return nil, fishpond.Internal(err)
+		}
+		args = append(args, y)
+	}
+	yrows.Close()
+	if err := yrows.Err(); err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	if len(args) == 1 {
+		return nil, nil
+	}
+	rows, err := a.db.Read().QueryContext(ctx, "SELECT "+statusColumns+" WHERE s.household_id = ? AND s.year IN ("+db.Placeholders(len(args)-1)+") ORDER BY s.year", args...)
 	if err != nil {
 		return nil, fishpond.Internal(err)
 	}

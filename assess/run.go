@@ -3,9 +3,7 @@ package assess
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"hash/fnv"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,6 +140,7 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 	rep := RunReport{RunID: newID(), Year: year, County: county, Line: line, MarginalBp: a.MarginalBp,
 		Households: len(facts), ByStatus: map[string]int{}, StartedAt: a.now()}
 	rows := make([]statusRow, len(facts))
+	var buf []byte
 	for i, f := range facts {
 		pr := priors[f.ID]
 		o := Evaluate(Facts{Members: f.Members, OutOfSchool: f.OutOfSchool, Indicators: f.Indicators, Income: income[f.ID]}, pr, line.Amount, a.MarginalBp)
@@ -149,14 +148,15 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		if prev == "" {
 			prev = StatusPoor // registration status, before any assessment
 		}
+		buf = appendReasons(buf[:0], o.Reasons)
 		r := statusRow{householdID: f.ID, county: f.CountyCode, status: o.Status, previous: prev, members: f.Members,
-			perCapita: o.PerCapita, line: line.Amount, reasons: encodeReasons(o.Reasons), oldStatus: f.Status, oldYear: f.StatusYear}
-		r.digest = r.fingerprint()
+			perCapita: o.PerCapita, line: line.Amount, reasons: string(buf), oldStatus: f.Status, oldYear: f.StatusYear}
+		r.digest = r.fingerprint(buf[len(buf):])
 		rows[i] = r
 		rep.ByStatus[o.Status]++
 	}
 	income, priors, facts = nil, nil, nil
-	sort.Slice(rows, func(i, j int) bool { return rows[i].householdID < rows[j].householdID })
+	slices.SortFunc(rows, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
 	tCompute := time.Now()
 
 	err = a.db.InTx(ctx, func(tx *db.Tx) error {
@@ -189,7 +189,7 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 			}
 		}
 		rep.Changed, rep.Unchanged = len(changed), len(rows)-len(changed)
-		if err := writeStatuses(ctx, tx, rep.RunID, db.FormatTime(rep.StartedAt), year, changed); err != nil {
+		if err := writeStatuses(ctx, tx, rep.RunID, year, changed); err != nil {
 			return err
 		}
 		if rep.HouseholdsUpdated, err = registry.SetAssessedStatuses(ctx, tx, year, byStatus); err != nil {
@@ -284,20 +284,20 @@ func storedDigests(ctx context.Context, tx *db.Tx, year int, cond string, args [
 
 // statusCols are the columns of household_status written by Run.
 var statusCols = []string{"household_id", "year", "county_code", "status", "previous_status", "members", "per_capita_fen",
-	"line_fen", "reasons", "digest", "assessed_at", "run_id"}
+	"line_fen", "reasons", "digest", "run_id"}
 
-// writeBatch rows per multi-row statement: 12 × 400 parameters stays far below
+// writeBatch rows per multi-row statement: 11 × 400 parameters stays far below
 // both engines' limits while keeping round trips few.
 const writeBatch = 400
 
-func writeStatuses(ctx context.Context, tx *db.Tx, runID, at string, year int, rows []statusRow) error {
+func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows []statusRow) error {
 	set := make([]string, 0, len(statusCols)-2)
 	for _, c := range statusCols[2:] {
 		set = append(set, c+" = excluded."+c)
 	}
 	tuple := "(" + db.Placeholders(len(statusCols)) + ")"
 	prefix := "INSERT INTO household_status (" + strings.Join(statusCols, ", ") + ") VALUES "
-	suffix := " ON CONFLICT (household_id, year) DO UPDATE SET " + strings.Join(set, ", ")
+	suffix := " ON CONFLICT (year, household_id) DO UPDATE SET " + strings.Join(set, ", ")
 	full := prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", writeBatch), ", ") + suffix
 	args := make([]any, 0, writeBatch*len(statusCols))
 	// The full-size statement is prepared once and reused for every chunk: a
@@ -314,7 +314,7 @@ func writeStatuses(ctx context.Context, tx *db.Tx, runID, at string, year int, r
 		args = args[:0]
 		for _, r := range rows[start:end] {
 			args = append(args, r.householdID, year, r.county, r.status, r.previous, r.members, int64(r.perCapita),
-				int64(r.line), r.reasons, r.digest, at, runID)
+				int64(r.line), r.reasons, r.digest, runID)
 		}
 		var err error
 		if end-start == writeBatch {
@@ -330,29 +330,19 @@ func writeStatuses(ctx context.Context, tx *db.Tx, runID, at string, year int, r
 }
 
 // fingerprint hashes everything a status row says, so a re-run compares integers.
-func (r *statusRow) fingerprint() int64 {
-	h := fnv.New64a()
-	for _, s := range []string{r.county, r.status, r.previous, strconv.Itoa(r.members), strconv.FormatInt(int64(r.perCapita), 10),
-		strconv.FormatInt(int64(r.line), 10), r.reasons} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+// scratch is spare buffer space to build the hashed bytes in.
+func (r *statusRow) fingerprint(scratch []byte) int64 {
+	b := scratch[:0]
+	for _, s := range []string{r.county, r.status, r.previous} {
+		b = append(append(b, s...), 0)
 	}
-	return int64(h.Sum64())
-}
-
-// encodeReasons stores reasons as a JSON array, with "<" and "≥" left readable.
-func encodeReasons(rs []string) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(rs)
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func decodeReasons(s string) []string {
-	var rs []string
-	if json.Unmarshal([]byte(s), &rs) != nil {
-		return []string{s}
+	b = append(strconv.AppendInt(b, int64(r.members), 10), 0)
+	b = append(strconv.AppendInt(b, int64(r.perCapita), 10), 0)
+	b = append(strconv.AppendInt(b, int64(r.line), 10), 0)
+	b = append(append(b, r.reasons...), 0)
+	h := uint64(14695981039346656037) // FNV-1a, 64 bits
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 1099511628211
 	}
-	return rs
+	return int64(h)
 }

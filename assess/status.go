@@ -20,67 +20,75 @@ type Prior struct {
 	LastExitYear int    // latest earlier year it was exited or marginal, 0 if never
 }
 
-// Outcome is a computed status with the figures and the reasons in words.
+// Outcome is a computed status with the figures and the reasons that justify it.
+// Reasons are codes with their figures, as household_status stores them; Words
+// renders them as the "中文 / English" sentences people read.
 type Outcome struct {
 	Status    string
 	PerCapita fishpond.Money
-	Reasons   []string
+	Reasons   []Reason
+}
+
+// Words renders the reasons as "中文 / English" sentences.
+func (o Outcome) Words() []string {
+	out := make([]string, len(o.Reasons))
+	for i, r := range o.Reasons {
+		out[i] = r.Words()
+	}
+	return out
 }
 
 // Evaluate applies the status rules of the package comment to one household. It is
 // pure so that the worked examples can be checked without a database and Run can
 // apply it to a million households in memory.
 func Evaluate(f Facts, prior Prior, line fishpond.Money, marginalBp fishpond.Bp) Outcome {
-	var o Outcome
+	o := Outcome{Reasons: make([]Reason, 0, 3)}
+	add := func(r Reason) { o.Reasons = append(o.Reasons, r) }
 	incomeOK := false
 	if f.Members <= 0 {
-		o.Reasons = append(o.Reasons, words("户内无成员，无法计算人均纯收入", "the household has no members; per-capita income cannot be computed"))
+		add(Reason{Code: reasonNoMembers})
 	} else {
 		o.PerCapita = f.Income.PerCapita(f.Members)
 		if o.PerCapita >= line {
 			incomeOK = true
-			o.Reasons = append(o.Reasons, words("人均纯收入 %s 元 ≥ 贫困线 %s 元", "per-capita income %s ≥ line %s", yuan(o.PerCapita), yuan(line)))
+			add(Reason{Code: reasonIncomeAtLeast, N: [3]int64{int64(o.PerCapita), int64(line)}})
 		} else {
-			o.Reasons = append(o.Reasons, words("人均纯收入 %s 元 < 贫困线 %s 元", "per-capita income %s < line %s", yuan(o.PerCapita), yuan(line)))
+			add(Reason{Code: reasonIncomeBelow, N: [3]int64{int64(o.PerCapita), int64(line)}})
 		}
 	}
 	ind := f.Indicators
 	indOK := true
-	fail := func(r string) { indOK = false; o.Reasons = append(o.Reasons, r) }
+	fail := func(r Reason) { indOK = false; add(r) }
 	if !ind.FoodClothingSecure {
-		fail(words("吃穿不愁未达标", "food and clothing are not secure"))
+		fail(Reason{Code: reasonFood})
 	}
 	if !ind.CompulsoryEducation {
-		fail(words("义务教育未保障", "compulsory education is not guaranteed"))
+		fail(Reason{Code: reasonEducation})
 	}
-	switch {
-	case f.OutOfSchool == 1:
-		fail(words("有义务教育阶段子女失学", "a school-age child is not in school"))
-	case f.OutOfSchool > 1:
-		fail(words("有%d名义务教育阶段子女失学", "%d school-age children are not in school", f.OutOfSchool))
+	if f.OutOfSchool > 0 {
+		fail(Reason{Code: reasonOutOfSchool, N: [3]int64{int64(f.OutOfSchool)}})
 	}
 	if !ind.MedicalInsurance {
-		fail(words("未参加基本医疗保险", "not covered by basic medical insurance"))
+		fail(Reason{Code: reasonMedical})
 	}
 	if !ind.HousingSafe() {
 		grade := ind.HousingSafety
 		if grade == "" {
 			grade = "?"
 		}
-		fail(words("住房安全等级为%s，不是安全住房", "housing grade %s is not safe", grade))
+		fail(Reason{Code: reasonHousing, S: grade})
 	}
 	if !ind.SafeWater {
-		fail(words("饮水安全未保障", "safe drinking water is not ensured"))
+		fail(Reason{Code: reasonWater})
 	}
 	if indOK {
-		o.Reasons = append(o.Reasons, words("两不愁三保障全部达标", "every indicator of the two no-worries and three guarantees is met"))
+		add(Reason{Code: reasonIndicatorsMet})
 	}
 	if incomeOK && indOK {
 		watch := marginalBp.Of(line)
 		if o.PerCapita < watch {
 			o.Status = StatusMarginal
-			o.Reasons = append(o.Reasons, words("人均纯收入 %s 元 < 监测线 %s 元（贫困线的%s），脱贫不稳定",
-				"per-capita income %s < monitoring line %s (%s of the line): exited but at risk", yuan(o.PerCapita), yuan(watch), pct(int64(marginalBp))))
+			add(Reason{Code: reasonAtRisk, N: [3]int64{int64(o.PerCapita), int64(watch), int64(marginalBp)}})
 		} else {
 			o.Status = StatusExited
 		}
@@ -88,7 +96,7 @@ func Evaluate(f Facts, prior Prior, line fishpond.Money, marginalBp fishpond.Bp)
 	}
 	if prior.LastExitYear > 0 {
 		o.Status = StatusReturned
-		o.Reasons = append(o.Reasons, words("曾于%d年脱贫，现未达到脱贫标准，返贫", "exited in %d and now fails the exit criteria: returned to poverty", prior.LastExitYear))
+		add(Reason{Code: reasonReturned, N: [3]int64{int64(prior.LastExitYear)}})
 	} else {
 		o.Status = StatusPoor
 	}

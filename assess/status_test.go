@@ -95,13 +95,13 @@ func TestEvaluateRules(t *testing.T) {
 	for _, c := range cases {
 		o := assess.Evaluate(c.f, c.prior, line, assess.DefaultMarginalBp)
 		ok := false
-		for _, r := range o.Reasons {
+		for _, r := range o.Words() {
 			if strings.Contains(r, c.why) {
 				ok = true
 			}
 		}
 		if o.Status != c.want || !ok {
-			t.Errorf("%s: %s %q, want %s with %q", c.name, o.Status, o.Reasons, c.want, c.why)
+			t.Errorf("%s: %s %q, want %s with %q", c.name, o.Status, o.Words(), c.want, c.why)
 		}
 	}
 }

@@ -1,5 +1,7 @@
--- Assessment: poverty lines, household status per year with reasons in words,
+-- Assessment: poverty lines, household status per year with coded reasons,
 -- assessment runs, county rural population, audit samples, findings and surveys.
+-- (PostgreSQL; 0004_assessment.sqlite.sql is the same schema with household_status
+-- WITHOUT ROWID.)
 
 -- Poverty lines set by an administrator. Years without a row fall back to the
 -- shipped defaults (registry/data/poverty_line.csv); other years must be set.
@@ -30,10 +32,14 @@ CREATE TABLE assessment_runs (
 );
 CREATE INDEX assessment_runs_year ON assessment_runs(year, started_at);
 
--- The computed status of a household for a year, with its reasons (a JSON array of
--- "中文 / English" sentences). digest fingerprints the row so a re-run compares
--- one integer instead of the reasons. county_code and members are copied so county
--- reports need no join and keep the household size the status was computed with.
+-- The computed status of a household for a year, with its reasons as codes and
+-- figures ("ge:591250,400000;ok", rendered to "中文 / English" sentences when read,
+-- see assess/reasons.go). digest fingerprints the row so a re-run compares one
+-- integer instead of the row. county_code and members are copied so county reports
+-- need no join and keep the household size the status was computed with. The time
+-- a row was written is its run's started_at. Keyed by year first: a run appends
+-- one year's rows and reads earlier years by range, and a household's history is
+-- a point read per assessed year.
 CREATE TABLE household_status (
     household_id TEXT NOT NULL REFERENCES households(id),
     year INTEGER NOT NULL,
@@ -45,12 +51,11 @@ CREATE TABLE household_status (
     line_fen BIGINT NOT NULL,
     reasons TEXT NOT NULL,
     digest BIGINT NOT NULL,
-    assessed_at TEXT NOT NULL,
     run_id TEXT NOT NULL,
-    PRIMARY KEY (household_id, year)
+    PRIMARY KEY (year, household_id)
 );
-CREATE INDEX household_status_county ON household_status(county_code, year, status);
-CREATE INDEX household_status_year ON household_status(year);
+-- County reports and audit draws: covers county, year, status and members.
+CREATE INDEX household_status_county ON household_status(county_code, year, status, members);
 
 -- Registered rural population of a county, the denominator of poverty incidence.
 CREATE TABLE county_population (
