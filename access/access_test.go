@@ -133,3 +133,25 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Fatalf("after the window: %v", err)
 	}
 }
+
+func TestSignUpConsumer(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	s := access.New(d, &clock{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	u, err := s.SignUpConsumer(ctx, "buyer1", "买家", "long enough", "5.5.5.5")
+	if err != nil || u.Role != fishpond.RoleConsumer {
+		t.Fatalf("sign-up: %+v %v", u, err)
+	}
+	if _, err := s.SignUpConsumer(ctx, "buyer1", "", "long enough", "5.5.5.6"); fishpond.Code(err) != fishpond.EConflict {
+		t.Fatalf("duplicate name = %v", err)
+	}
+	if _, err := s.SignUpConsumer(ctx, "b2", "", "short", "5.5.5.6"); fishpond.Code(err) != fishpond.EInvalid {
+		t.Fatalf("bad input = %v", err)
+	}
+	for i := 0; i < 4; i++ {
+		s.SignUpConsumer(ctx, "buyer-x"+string(rune('a'+i)), "", "long enough", "5.5.5.5")
+	}
+	if _, err := s.SignUpConsumer(ctx, "buyer-z", "", "long enough", "5.5.5.5"); fishpond.Code(err) != fishpond.ERateLimited {
+		t.Fatalf("sixth sign-up from one address = %v", err)
+	}
+}

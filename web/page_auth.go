@@ -61,3 +61,32 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request, u access.User)
 	}
 	return nil
 }
+
+func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
+	v := s.view(r, "signup")
+	v.Data = map[string]any{}
+	s.render(w, r, http.StatusOK, "signup", v)
+}
+
+// signupSubmit opens a consumer account and logs it in, so a visitor can go from a
+// product page to checkout without an administrator.
+func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	name, display, pass := r.FormValue("name"), r.FormValue("display_name"), r.FormValue("password")
+	_, err := s.Access.SignUpConsumer(r.Context(), name, display, pass, clientIP(r))
+	if err == nil {
+		var tok string
+		_, tok, err = s.Access.Login(r.Context(), name, pass, clientIP(r))
+		if err == nil {
+			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
+				SameSite: http.SameSiteLaxMode, MaxAge: int(s.Access.SessionTTL.Seconds())})
+			http.Redirect(w, r, "/shop", http.StatusSeeOther)
+			return
+		}
+	}
+	e := asError(err)
+	s.logError(r, e)
+	v := s.view(r, "signup")
+	v.Data = map[string]any{"Error": e, "Name": name, "DisplayName": display}
+	s.render(w, r, statusOf[e.Code], "signup", v)
+}

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,7 +21,15 @@ import (
 func TestBuyPayReceiveRefund(t *testing.T) {
 	srv, _, svc := demoServer(t)
 	ctx := context.Background()
-	buyer := login(t, srv.URL, "consumer", "fishpond-demo")
+	// A visitor signs up as a shopper (the cookie jar keeps the new session).
+	jar, _ := cookiejar.New(nil)
+	buyer := &http.Client{Jar: jar}
+	if status, body := page(t, buyer, "POST", srv.URL+"/signup", url.Values{"name": {"li.ming"}, "display_name": {"李明"}, "password": {"short"}}); status != 400 || !strings.Contains(body, "password") {
+		t.Fatalf("sign-up with a short password: %d", status)
+	}
+	if status, body := page(t, buyer, "POST", srv.URL+"/signup", url.Values{"name": {"li.ming"}, "display_name": {"李明"}, "password": {"li-ming-2020"}}); status != 200 || !strings.Contains(body, "贫困县好物") {
+		t.Fatalf("sign-up did not land in the shop: %d", status)
+	}
 
 	_, body := page(t, buyer, "GET", srv.URL+"/shop", nil)
 	m := regexp.MustCompile(`href="/products/([0-9a-f-]{36})" class="product-card">\s*<b>兰考蜜瓜`).FindStringSubmatch(body)

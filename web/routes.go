@@ -95,6 +95,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.loginSubmit)
 	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /signup", s.signupPage)
+	m.HandleFunc("POST /signup", s.signupSubmit)
 	m.HandleFunc("GET /{$}", s.page(s.homePage))
 	m.HandleFunc("GET /counties", s.page(s.countiesPage))
 	m.HandleFunc("GET /counties/{code}", s.page(s.countyPage))
