@@ -159,6 +159,17 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 	slices.SortFunc(rows, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
 	tCompute := time.Now()
 
+	if a.db.Dialect == db.SQLite && len(rows) > 10000 {
+		// Multi-row upserts and updates keep a statement journal (for a
+		// statement-level rollback) that spills to a temporary file beyond 64 KB;
+		// at 1M rows that was 3 s of write system calls. Keep it in memory: the
+		// setting must be made on the writer's (single) connection before the
+		// transaction begins, so it is set here and restored afterwards.
+		if _, err := a.db.SQL().ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+			return RunReport{}, fishpond.Internal(err)
+		}
+		defer a.db.SQL().ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = DEFAULT")
+	}
 	err = a.db.InTx(ctx, func(tx *db.Tx) error {
 		rep.Changed, rep.Unchanged, rep.HouseholdsUpdated, rep.LaterYears = 0, 0, 0, nil
 		if tx.Dialect() == db.SQLite && len(rows) > 10000 {
