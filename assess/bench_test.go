@@ -103,7 +103,7 @@ func benchDB(b *testing.B, n int) *db.DB {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), "fishpond-bench")
-	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v4.db", n))
+	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v5.db", n))
 	ok := path + ".ok"
 	if _, err := os.Stat(ok); err != nil {
 		os.MkdirAll(dir, 0o700)

@@ -83,6 +83,8 @@ func (s *Store) AssessmentFacts(ctx context.Context, p fishpond.Principal, count
 	go func() {
 		defer wg.Done()
 		from, to := SchoolAgeBirthRange(year)
+		// The covering index members_assessment(household_id, birth_date,
+		// in_school) answers this without reading the member rows.
 		mq := `SELECT household_id, COUNT(*), SUM(CASE WHEN in_school = 0 AND birth_date >= ? AND birth_date <= ? THEN 1 ELSE 0 END)
 			FROM members GROUP BY household_id`
 		margs := []any{from, to}

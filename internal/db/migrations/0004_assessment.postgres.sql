@@ -57,6 +57,11 @@ CREATE TABLE household_status (
 -- County reports and audit draws: covers county, year, status and members.
 CREATE INDEX household_status_county ON household_status(county_code, year, status, members);
 
+-- Assessment counts each household's members and its school-age children out of
+-- school for a million households at once (registry.AssessmentFacts): this index
+-- covers that grouped scan, so it never probes the wide members rows.
+CREATE INDEX members_assessment ON members(household_id, birth_date, in_school);
+
 -- Registered rural population of a county, the denominator of poverty incidence.
 CREATE TABLE county_population (
     county_code TEXT NOT NULL REFERENCES counties(code),
