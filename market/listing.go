@@ -53,20 +53,7 @@ func (s *Store) LatestProducts(ctx context.Context, limit int) ([]Product, error
 	if limit <= 0 || limit > 200 {
 		limit = 40
 	}
-	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+productColumns+" WHERE stock > 0 ORDER BY id DESC LIMIT ?", limit)
-	if err != nil {
-		return nil, internal(err)
-	}
-	defer rows.Close()
-	var out []Product
-	for rows.Next() {
-		pr, err := scanProduct(rows)
-		if err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, pr)
-	}
-	return out, rows.Err()
+	return s.listProducts(ctx, "WHERE stock > 0 ORDER BY id DESC LIMIT ?", limit)
 }
 
 // FlashSales lists a product's flash-sale offers that have not ended, soonest

@@ -254,7 +254,12 @@ func (s *Store) Product(ctx context.Context, id string) (Product, error) {
 
 // ShopProducts lists a shop's products for its storefront, newest first.
 func (s *Store) ShopProducts(ctx context.Context, shopID string) ([]Product, error) {
-	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+productColumns+" WHERE shop_id = ? ORDER BY id DESC", shopID)
+	return s.listProducts(ctx, "WHERE shop_id = ? ORDER BY id DESC", shopID)
+}
+
+// listProducts runs one product query (the part after the columns) and scans its rows.
+func (s *Store) listProducts(ctx context.Context, where string, args ...any) ([]Product, error) {
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+productColumns+" "+where, args...)
 	if err != nil {
 		return nil, internal(err)
 	}
