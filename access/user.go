@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -54,6 +55,8 @@ type Service struct {
 	limiter *loginLimiter
 	// SessionTTL is how long a browser session lasts without logging in again.
 	SessionTTL time.Duration
+	// touched remembers when each token's last use was written (token id -> time).
+	touched sync.Map
 }
 
 // New builds the service.
