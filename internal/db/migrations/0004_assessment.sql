@@ -1,7 +1,6 @@
 -- Assessment: poverty lines, household status per year with coded reasons,
 -- assessment runs, county rural population, audit samples, findings and surveys.
--- (PostgreSQL; 0004_assessment.sqlite.sql is the same schema with household_status
--- WITHOUT ROWID.)
+-- (On SQLite household_status is a WITHOUT ROWID table: one B-tree instead of two.)
 
 -- Poverty lines set by an administrator. Years without a row fall back to the
 -- shipped defaults (registry/data/poverty_line.csv); other years must be set.
@@ -53,7 +52,7 @@ CREATE TABLE household_status (
     digest BIGINT NOT NULL,
     run_id TEXT NOT NULL,
     PRIMARY KEY (year, household_id)
-);
+) {{WITHOUT_ROWID}};
 -- County reports and audit draws: covers county, year, status and members.
 CREATE INDEX household_status_county ON household_status(county_code, year, status, members);
 
