@@ -303,6 +303,24 @@ func (a *Assessor) Sample(ctx context.Context, p fishpond.Principal, id string) 
 	return s, nil
 }
 
+// checkAuditWrite makes a sample the principal may not read look absent, and refuses
+// writes by those who may read but not audit (fund staff, county officers).
+func checkAuditWrite(ctx context.Context, tx *db.Tx, p fishpond.Principal, sampleID, what string) error {
+	var kind, scope string
+	err := tx.QueryRowContext(ctx, "SELECT kind, scope_code FROM audit_samples WHERE id = ?", sampleID).Scan(&kind, &scope)
+	if err != nil || !canReadAudit(p, kind, scope) {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fishpond.Internal(err)
+		}
+		return notFound("抽样不存在 / sample not found")
+	}
+	if !canAudit(p, kind, scope) {
+		zh, en, _ := strings.Cut(what, " / ")
+		return forbidden("只有管理员和审计人员可以%s / only administrators and auditors may %s", zh, en)
+	}
+	return nil
+}
+
 // RecordFinding records (or corrects) the auditor's finding on one sampled unit.
 func (a *Assessor) RecordFinding(ctx context.Context, p fishpond.Principal, sampleID, unitID, finding, note string) error {
 	note = strings.TrimSpace(note)
@@ -317,16 +335,8 @@ func (a *Assessor) RecordFinding(ctx context.Context, p fishpond.Principal, samp
 		return fishpond.Invalid("核查结论无效 / invalid finding", f)
 	}
 	return a.db.InTx(ctx, func(tx *db.Tx) error {
-		var kind, scope string
-		err := tx.QueryRowContext(ctx, "SELECT kind, scope_code FROM audit_samples WHERE id = ?", sampleID).Scan(&kind, &scope)
-		if err != nil || !canReadAudit(p, kind, scope) {
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fishpond.Internal(err)
-			}
-			return notFound("抽样不存在 / sample not found")
-		}
-		if !canAudit(p, kind, scope) {
-			return forbidden("只有管理员和审计人员可以记录核查结论 / only administrators and auditors may record findings")
+		if err := checkAuditWrite(ctx, tx, p, sampleID, "记录核查结论 / record findings"); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, "UPDATE audit_units SET finding = ?, note = ?, recorded_by = ?, recorded_at = ? WHERE sample_id = ? AND unit_id = ?",
 			finding, note, p.UserID, db.FormatTime(a.now()), sampleID, unitID)
@@ -367,16 +377,8 @@ func (a *Assessor) RecordSurvey(ctx context.Context, p fishpond.Principal, sampl
 		return fishpond.Invalid("问卷无效 / invalid survey answers", f)
 	}
 	return a.db.InTx(ctx, func(tx *db.Tx) error {
-		var kind, scope string
-		err := tx.QueryRowContext(ctx, "SELECT kind, scope_code FROM audit_samples WHERE id = ?", sampleID).Scan(&kind, &scope)
-		if err != nil || !canReadAudit(p, kind, scope) {
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fishpond.Internal(err)
-			}
-			return notFound("抽样不存在 / sample not found")
-		}
-		if !canAudit(p, kind, scope) {
-			return forbidden("只有管理员和审计人员可以记录问卷 / only administrators and auditors may record survey answers")
+		if err := checkAuditWrite(ctx, tx, p, sampleID, "记录问卷 / record survey answers"); err != nil {
+			return err
 		}
 		now := db.FormatTime(a.now())
 		for _, ans := range answers {
