@@ -155,3 +155,26 @@ func TestSignUpConsumer(t *testing.T) {
 		t.Fatalf("sixth sign-up from one address = %v", err)
 	}
 }
+
+func TestCreateConsumersInBulk(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := access.New(d, &clock{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+		names := []string{"bulk-1", "bulk-2", "bulk-3"}
+		if _, err := s.CreateConsumers(ctx, fishpond.Principal{Role: fishpond.RoleCountyOfficer}, names, "", "long enough"); fishpond.Code(err) != fishpond.EForbidden {
+			t.Fatalf("officer bulk-creating users = %v", err)
+		}
+		if _, err := s.CreateConsumers(ctx, fishpond.System, []string{"ok-name", "x"}, "", "long enough"); fishpond.Code(err) != fishpond.EInvalid {
+			t.Fatalf("a bad name in the batch = %v", err)
+		}
+		if n, err := s.CreateConsumers(ctx, fishpond.System, names, "买家 ", "long enough"); err != nil || n != 3 {
+			t.Fatalf("created %d, %v", n, err)
+		}
+		if n, err := s.CreateConsumers(ctx, fishpond.System, append(names, "bulk-4"), "买家 ", "long enough"); err != nil || n != 1 {
+			t.Fatalf("second batch created %d (want only the new one), %v", n, err)
+		}
+		if _, _, err := s.Login(ctx, "bulk-4", "long enough", "7.7.7.7"); err != nil {
+			t.Fatalf("a bulk-created consumer cannot log in: %v", err)
+		}
+	})
+}
