@@ -140,6 +140,9 @@ func (s *Store) placeOrderTx(ctx context.Context, tx *db.Tx, buyer string, req O
 			}
 		}
 	}
+	if err := appendOrderEvent(ctx, tx, now, string(StatusPlaced), &o); err != nil {
+		return Order{}, err
+	}
 	return o, nil
 }
 
@@ -377,7 +380,17 @@ func (s *Store) transition(ctx context.Context, p fishpond.Principal, id string,
 		if !allowed(role) {
 			return forbidden("无权操作该订单 you may not do this to the order")
 		}
-		if err := apply(tx, &r, s.now()); err != nil {
+		status, refunded, now := r.Status, r.Refunded, s.now()
+		if err := apply(tx, &r, now); err != nil {
+			return err
+		}
+		switch {
+		case r.Refunded != refunded:
+			err = appendOrderEvent(ctx, tx, now, string(StatusRefunded), &r.Order)
+		case r.Status != status:
+			err = appendOrderEvent(ctx, tx, now, string(r.Status), &r.Order)
+		}
+		if err != nil {
 			return err
 		}
 		out = r
@@ -490,6 +503,10 @@ func (s *Store) ExpireUnpaid(ctx context.Context, now time.Time) (int, error) {
 					return err
 				}
 				if err := releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
+					return err
+				}
+				r.Status, r.ClosedAt = StatusExpired, now
+				if err := appendOrderEvent(ctx, tx, now, string(StatusExpired), &r.Order); err != nil {
 					return err
 				}
 				n++

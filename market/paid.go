@@ -75,6 +75,9 @@ func (s *Store) MarkPaid(ctx context.Context, orderID, provider, providerTradeNo
 			return db.Retry(errConcurrent)
 		}
 		r.Status, r.PaidAt, r.Provider, r.ProviderTradeNo = StatusPaid, now, provider, providerTradeNo
+		if err := appendOrderEvent(ctx, tx, now, string(StatusPaid), &r.Order); err != nil {
+			return err
+		}
 		out = r
 		return nil
 	})
