@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fishpond"
+	"fishpond/events"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/registry"
@@ -191,9 +192,14 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		}
 		changed := make([]statusRow, 0, len(rows)/4)
 		byStatus := map[string][]string{}
+		var evs []events.Event
 		for _, r := range rows {
-			if d, ok := stored[r.householdID]; !ok || d != r.digest {
+			d, ok := stored[r.householdID]
+			if !ok || d.digest != r.digest {
 				changed = append(changed, r)
+			}
+			if !ok || d.status != r.status {
+				evs = append(evs, statusEvent(year, r, d.status))
 			}
 			if r.oldYear <= year && (r.oldStatus != r.status || r.oldYear != year) {
 				byStatus[r.status] = append(byStatus[r.status], r.householdID)
@@ -219,6 +225,9 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 			rep.LaterYears = append(rep.LaterYears, y)
 		}
 		later.Close()
+		if err := events.AppendMany(ctx, tx, rep.StartedAt, evs); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO assessment_runs (id, year, county_code, line_fen, marginal_bp, households, changed,
 			poor, marginal, exited, returned, run_by, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			rep.RunID, year, county, int64(line.Amount), int64(a.MarginalBp), rep.Households, rep.Changed,
@@ -275,17 +284,23 @@ func (a *Assessor) priors(ctx context.Context, year int, cond string, args []any
 	return out, nil
 }
 
-func storedDigests(ctx context.Context, tx *db.Tx, year int, cond string, args []any) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT household_id, digest FROM household_status WHERE year = ? AND "+cond, append([]any{year}, args...)...)
+// storedStatus is what household_status holds for a household and year already.
+type storedStatus struct {
+	digest int64
+	status string
+}
+
+func storedDigests(ctx context.Context, tx *db.Tx, year int, cond string, args []any) (map[string]storedStatus, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT household_id, digest, status FROM household_status WHERE year = ? AND "+cond, append([]any{year}, args...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int64{}
+	out := map[string]storedStatus{}
 	for rows.Next() {
 		var id string
-		var d int64
-		if err := rows.Scan(&id, &d); err != nil {
+		var d storedStatus
+		if err := rows.Scan(&id, &d.digest, &d.status); err != nil {
 			return nil, err
 		}
 		out[id] = d
@@ -356,4 +371,14 @@ func (r *statusRow) fingerprint(scratch []byte) int64 {
 		h = (h ^ uint64(c)) * 1099511628211
 	}
 	return int64(h)
+}
+
+// statusEvent is household.status.changed for a household whose status for year is
+// new or different: status is this year's, previous the one before this year (as
+// household_status.previous_status), was what this year said before this run (""
+// the first time the year is assessed), so aggregates can move a household from
+// was to status.
+func statusEvent(year int, r statusRow, was string) events.Event {
+	return events.Event{Type: "household.status.changed", Subject: r.householdID, CountyCode: r.county,
+		Payload: map[string]any{"year": year, "status": r.status, "previous": r.previous, "was": was}}
 }

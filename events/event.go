@@ -156,7 +156,7 @@ func AppendMany(ctx context.Context, tx *db.Tx, now time.Time, es []Event) error
 			args = append(args, uuid.Must(uuid.NewV7()).String(), e.Type, e.Subject, e.CountyCode, string(payloads[i]), at)
 		}
 		var err error
-		if end-start == 1 {
+		if end-start == 1 || end-start == rowsPerInsert { // the common sizes are prepared once
 			st, serr := tx.Stmt(ctx, q.String())
 			if serr != nil {
 				return fmt.Errorf("events: append: %w", serr)
