@@ -380,5 +380,12 @@ func (r *statusRow) fingerprint(scratch []byte) int64 {
 // was to status.
 func statusEvent(year int, r statusRow, was string) events.Event {
 	return events.Event{Type: "household.status.changed", Subject: r.householdID, CountyCode: r.county,
-		Payload: map[string]any{"year": year, "status": r.status, "previous": r.previous, "was": was}}
+		Payload: statusPayload{Year: year, Status: r.status, Previous: r.previous, Was: was}}
+}
+
+type statusPayload struct {
+	Year     int    `json:"year"`
+	Status   string `json:"status"`
+	Previous string `json:"previous"`
+	Was      string `json:"was"`
 }
