@@ -162,3 +162,21 @@ func stockOf(t *testing.T, f *fixture, id string) int64 {
 	}
 	return pr.Stock
 }
+
+// mustPaidPartlyRefunded places an order for 2 × 10.00 yuan in a new household shop,
+// pays it, and refunds 5.00: the starting point of the refund and event tests.
+func mustPaidPartlyRefunded(t *testing.T, f *fixture, key string) (seller fishpond.Principal, pr Product, o Order, addr Address) {
+	t.Helper()
+	sh := mustShop(t, f)
+	seller = householdP(sh.OwnerID)
+	pr = mustProduct(t, f, sh, func(in *ProductInput) { in.Price = 1000 })
+	addr = mustAddress(t, f, buyer)
+	o = mustOrder(t, f, buyer, key, addr.ID, LineRequest{ProductID: pr.ID, Qty: 2})
+	if _, err := f.m.MarkPaid(ctx, o.ID, "sandbox", "T1", o.Total); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Refund(ctx, seller, RefundRequest{OrderID: o.ID, Amount: 500, Reason: "少发 short", IdempotencyKey: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	return seller, pr, o, addr
+}

@@ -13,17 +13,7 @@ import (
 func TestOrderTransitionsAppendEvents(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		sh := mustShop(t, f)
-		seller := householdP(sh.OwnerID)
-		pr := mustProduct(t, f, sh, func(in *ProductInput) { in.Price = 1000 })
-		addr := mustAddress(t, f, buyer)
-		o := mustOrder(t, f, buyer, "e1", addr.ID, LineRequest{ProductID: pr.ID, Qty: 2})
-		if _, err := f.m.MarkPaid(ctx, o.ID, "sandbox", "T1", o.Total); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.m.Refund(ctx, seller, RefundRequest{OrderID: o.ID, Amount: 500, Reason: "少发 short", IdempotencyKey: "a"}); err != nil {
-			t.Fatal(err)
-		}
+		seller, pr, o, addr := mustPaidPartlyRefunded(t, f, "e1")
 		for _, step := range []func() (Order, error){
 			func() (Order, error) { return f.m.Ship(ctx, seller, o.ID, "SF") },
 			func() (Order, error) { return f.m.MarkDelivered(ctx, buyer, o.ID) },
@@ -79,7 +69,7 @@ func TestOrderTransitionsAppendEvents(t *testing.T) {
 		if err := json.Unmarshal(log[5].Payload, &p); err != nil {
 			t.Fatal(err)
 		}
-		if p.OrderID != o.ID || p.ShopID != sh.ID || p.TotalFen != 2000 || p.RefundedFen != 500 || len(p.Lines) != 1 ||
+		if p.OrderID != o.ID || p.ShopID != pr.ShopID || p.TotalFen != 2000 || p.RefundedFen != 500 || len(p.Lines) != 1 ||
 			p.Lines[0].ProductID != pr.ID || p.Lines[0].Qty != 2 || p.Lines[0].UnitPriceFen != 1000 {
 			t.Fatalf("settled payload = %s", log[5].Payload)
 		}

@@ -158,17 +158,7 @@ func TestSettlementSplit(t *testing.T) {
 func TestRefundBeforeSettlement(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		sh := mustShop(t, f)
-		seller := householdP(sh.OwnerID)
-		pr := mustProduct(t, f, sh, func(in *ProductInput) { in.Price = 1000 })
-		addr := mustAddress(t, f, buyer)
-		o := mustOrder(t, f, buyer, "p1", addr.ID, LineRequest{ProductID: pr.ID, Qty: 2})
-		if _, err := f.m.MarkPaid(ctx, o.ID, "sandbox", "T1", o.Total); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.m.Refund(ctx, seller, RefundRequest{OrderID: o.ID, Amount: 500, Reason: "少发 short", IdempotencyKey: "a"}); err != nil {
-			t.Fatal(err)
-		}
+		seller, pr, o, addr := mustPaidPartlyRefunded(t, f, "p1")
 		if aw := balance(t, f, "platform", CatAwaiting); aw != -1500 {
 			t.Fatalf("awaiting %d", aw)
 		}
@@ -178,7 +168,7 @@ func TestRefundBeforeSettlement(t *testing.T) {
 		if err != nil || s.SettledAmount != 1500 {
 			t.Fatalf("%+v %v", s, err)
 		}
-		if in := income(t, f, sh.OwnerID); in != 1500-30 {
+		if in := income(t, f, seller.HouseholdID); in != 1500-30 {
 			t.Fatalf("income %d", in)
 		}
 		// Full refund before shipping releases stock.
