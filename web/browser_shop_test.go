@@ -30,6 +30,10 @@ func TestBrowserShopperJourney(t *testing.T) {
 	browsertest.Do(t, ctx,
 		chromedp.SendKeys(chromedp.CSS("input[name=q]"), "蜜瓜"),
 		chromedp.Click(chromedp.CSS("form.filters button")),
+		// The store already lists products before the search, so wait for the
+		// results page itself (its search box carries the query as an attribute),
+		// not for any product card: clicking a card of the page being left is lost.
+		chromedp.WaitVisible(chromedp.CSS(`input[name=q][value="蜜瓜"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".product-card")))
 	shot("search")
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(".product-card")), chromedp.WaitVisible(chromedp.CSS("form.buy")))
