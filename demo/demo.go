@@ -63,11 +63,46 @@ func Empty(ctx context.Context, d *db.DB) (bool, error) {
 	return n == 0, err
 }
 
+// Deps are the capabilities the demo loads data through.
+type Deps struct {
+	Registry *registry.Store
+	Access   *access.Service
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
+	Market   *market.Store
+}
+
+// Loaded is what the foundation's part of the demo created, for the capability
+// steps that build on it.
+type Loaded struct {
+	// Households are the demo's registered households, in creation order.
+	Households []Household
+	// FarmerHousehold is the household of the "farmer" demo login.
+	FarmerHousehold string
+}
+
+// Household is one demo household: its id, county code and size.
+type Household struct {
+	ID, County string
+	Size       int
+}
+
+// step is one capability's part of the demo, run after the foundation's in
+// registration order. A capability's demo file adds its step from an init
+// function, so adding a capability does not touch Load.
+type step struct {
+	name string
+	run  func(ctx context.Context, d Deps, l Loaded) error
+}
+
+var steps []step
+
 // Load creates the demo dataset: places, households, two years of income through
-// the ledger, assessments for 2019 and 2020, an audit, the demo accounts, and the
-// demo shops with their products. It is
-// meant for an empty database.
-func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *ledger.Ledger, asr *assess.Assessor, m *market.Store, progress Progress) error {
+// the ledger, assessments for 2019 and 2020, an audit, the demo accounts, the demo
+// shops with their products, then each capability's step. It is meant for an
+// empty database.
+func Load(ctx context.Context, d Deps, progress Progress) error {
+	reg, acc, led, asr, m := d.Registry, d.Access, d.Ledger, d.Assessor, d.Market
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -153,5 +188,16 @@ func Load(ctx context.Context, reg *registry.Store, acc *access.Service, led *le
 		return fmt.Errorf("market: %w", err)
 	}
 	progress("market", 1, 1)
+	l := Loaded{FarmerHousehold: farmerHousehold}
+	for _, h := range hs {
+		l.Households = append(l.Households, Household{ID: h.id, County: h.county, Size: h.size})
+	}
+	for _, st := range steps {
+		progress(st.name, 0, 1)
+		if err := st.run(ctx, d, l); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+		progress(st.name, 1, 1)
+	}
 	return nil
 }

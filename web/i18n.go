@@ -303,6 +303,18 @@ var messages = map[string]map[string]string{
 	},
 }
 
+// addMessages merges a capability's Chinese phrases into the catalogue; call it
+// from an init function in the capability's page file. A key translated twice
+// differently is a programming error.
+func addMessages(zh map[string]string) {
+	for k, v := range zh {
+		if old, ok := messages["zh"][k]; ok && old != v {
+			panic("i18n: " + k + " translated twice: " + old + " / " + v)
+		}
+		messages["zh"][k] = v
+	}
+}
+
 // lang picks the page language: the lang cookie, else Chinese.
 func lang(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && c.Value == "en" {

@@ -1,15 +1,11 @@
 package web
 
 import (
-	"embed"
 	"io/fs"
 	"net/http"
 
 	"fishpond/access"
 )
-
-//go:embed openapi.json
-var openapiFS embed.FS
 
 // apiRoute is one JSON endpoint; the list is also what the OpenAPI test checks.
 type apiRoute struct {
@@ -17,7 +13,23 @@ type apiRoute struct {
 	Handler      func(w http.ResponseWriter, r *http.Request, u access.User) error
 }
 
+// capabilityAPIs and capabilityPages let each capability's api_*.go and page_*.go
+// files add their routes from an init function, so that adding a capability
+// touches its own files and not this list.
+var (
+	capabilityAPIs  []func(s *Server) []apiRoute
+	capabilityPages []func(s *Server, m *http.ServeMux)
+)
+
 func (s *Server) apiRoutes() []apiRoute {
+	routes := s.foundationAPIs()
+	for _, f := range capabilityAPIs {
+		routes = append(routes, f(s)...)
+	}
+	return routes
+}
+
+func (s *Server) foundationAPIs() []apiRoute {
 	return []apiRoute{
 		{"GET", "/api/v1/me", s.apiMe},
 		{"GET", "/api/v1/provinces", s.apiProvinces},
@@ -77,7 +89,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("GET /metrics", s.metrics)
 	m.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := openapiFS.ReadFile("openapi.json")
+		b, err := OpenAPI()
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(b)
 	})
@@ -149,6 +165,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /tokens", s.page(s.tokensPage))
 	m.HandleFunc("POST /tokens", s.page(s.tokensSubmit))
 	m.HandleFunc("POST /tokens/{id}/revoke", s.page(s.tokenRevokeSubmit))
+	for _, f := range capabilityPages {
+		f(s, m)
+	}
 	m.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request, u access.User) error { return errNoRoute }))
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -347,7 +346,7 @@ func TestImportThroughAPI(t *testing.T) {
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
-	b, err := os.ReadFile("openapi.json")
+	b, err := web.OpenAPI()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ type command struct {
 	run     func(ctx context.Context, args []string) error
 }
 
+// commands are the foundation's; a capability's command file adds its own from an
+// init function (commands["report"] = command{…}) so this list stays put.
 var commands = map[string]command{
 	"serve":   {"serve the web pages and the JSON API", runServe},
 	"demo":    {"create a demo dataset if the database is empty, then serve", runDemo},
