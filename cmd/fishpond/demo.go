@@ -42,7 +42,7 @@ func runDemo(ctx context.Context, args []string) error {
 	for _, l := range logins {
 		web.DemoLogins = append(web.DemoLogins, web.DemoLogin{Name: l.Name, Password: l.Password, Role: l.Role, Note: l.Note})
 	}
-	return serve(ctx, a, serveOptions{addr: *addr, ready: func(bound string) {
+	return serve(ctx, a, serveOptions{addr: *addr, httpWebhooks: true, ready: func(bound string) {
 		fmt.Printf("\nFishpond demo: %s\n\ndemo logins (user / password / role):\n", publicBase(bound, ""))
 		for _, l := range logins {
 			fmt.Printf("  %-10s %-15s %-15s %s\n", l.Name, l.Password, l.Role, l.Note)
