@@ -39,8 +39,8 @@ type Dispatcher struct {
 	Interval time.Duration
 	// OnError reports a failure to read or claim the queue (the server logs it).
 	OnError func(error)
-	once     sync.Once
-	wakeC    chan struct{}
+	once    sync.Once
+	wakeC   chan struct{}
 }
 
 // NewDispatcher builds the dispatcher and attaches it to the service so enqueues
