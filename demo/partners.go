@@ -49,4 +49,3 @@ func loadPartners(ctx context.Context, d Deps, _ Loaded) error {
 		UserName: "agrilab", Password: "fishpond-demo"})
 	return err
 }
-
