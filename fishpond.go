@@ -115,6 +115,7 @@ const (
 	EForbidden    ErrorCode = "forbidden"
 	EUnauthorized ErrorCode = "unauthorized"
 	ERateLimited  ErrorCode = "rate_limited"
+	ETooLarge     ErrorCode = "too_large"
 	EInternal     ErrorCode = "internal"
 )
 

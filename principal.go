@@ -37,6 +37,21 @@ type Principal struct {
 	Role        Role
 	Counties    []string // for county-scoped roles
 	HouseholdID string   // for RoleHousehold
+	// PartnerID and Scopes are set when a partner organisation calls with one of
+	// its API keys: the key's scopes ("read:aggregates", "webhooks", …) narrow what
+	// the role allows, and Counties are the key's counties.
+	PartnerID string
+	Scopes    []string
+}
+
+// KeyScoped reports whether the principal is a partner API key, limited to its
+// scopes.
+func (p Principal) KeyScoped() bool { return p.PartnerID != "" }
+
+// HasScope reports whether a key-scoped principal holds the scope; principals that
+// are not keys have no scopes.
+func (p Principal) HasScope(scope string) bool {
+	return p.KeyScoped() && slices.Contains(p.Scopes, scope)
 }
 
 // System is the principal of the command line and of background jobs: it sees all.

@@ -31,11 +31,15 @@ type User struct {
 	HouseholdID string
 	Disabled    bool
 	CreatedAt   time.Time
+	// PartnerID and Scopes are set for a caller authenticated by a partner API key
+	// (see partners.Service.Authenticate): a synthetic user, never stored.
+	PartnerID string
+	Scopes    []string
 }
 
 // Principal is the user as the rest of Fishpond sees it.
 func (u User) Principal() fishpond.Principal {
-	return fishpond.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Counties: u.Counties, HouseholdID: u.HouseholdID}
+	return fishpond.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Counties: u.Counties, HouseholdID: u.HouseholdID, PartnerID: u.PartnerID, Scopes: u.Scopes}
 }
 
 // NewUser is what an admin (or `fishpond user add`) supplies.
@@ -117,9 +121,36 @@ func (s *Service) CreateUser(ctx context.Context, p fishpond.Principal, in NewUs
 	if err != nil {
 		return User{}, fishpond.Internal(err)
 	}
+	var u User
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		u, err = s.insertUser(ctx, tx, in, hash)
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// CreateUserTx adds a user inside the caller's transaction, for a capability that
+// creates an account together with its own rows (a partner organisation's first
+// member). The caller decides who may do it; the input is validated here.
+func (s *Service) CreateUserTx(ctx context.Context, tx *db.Tx, in NewUser) (User, error) {
+	if err := in.validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return User{}, fishpond.Internal(err)
+	}
+	return s.insertUser(ctx, tx, in, hash)
+}
+
+func (s *Service) insertUser(ctx context.Context, tx *db.Tx, in NewUser, hash []byte) (User, error) {
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: in.Name, DisplayName: in.DisplayName, Role: in.Role,
 		Counties: slices.Compact(slices.Sorted(slices.Values(in.Counties))), HouseholdID: in.HouseholdID, CreatedAt: s.clock.Now()}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := func() error {
 		for _, c := range u.Counties {
 			var n int
 			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM counties WHERE code = ?", c).Scan(&n); err != nil {
@@ -156,7 +187,7 @@ func (s *Service) CreateUser(ctx context.Context, p fishpond.Principal, in NewUs
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return User{}, wrap(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/market"
+	"fishpond/partners"
 	"fishpond/registry"
 )
 
@@ -52,6 +53,7 @@ func Logins() []Login {
 		{"farmer", "fishpond-demo", string(fishpond.RoleHousehold), "骆驼湾村的一户 / one household"},
 		{"consumer", "fishpond-demo", string(fishpond.RoleConsumer), "城市消费者 / urban consumer"},
 		{"coop", "fishpond-demo", string(fishpond.RoleCoopManager), "骆驼湾小米合作社 / millet cooperative"},
+		{"ngo", "fishpond-demo", string(fishpond.RolePartner), "合作公益机构 / partner NGO"},
 	}
 }
 
@@ -70,6 +72,7 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Partners *partners.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability
@@ -157,6 +160,9 @@ func Load(ctx context.Context, d Deps, progress Progress) error {
 
 	users := Logins()
 	for i, l := range users {
+		if l.Role == string(fishpond.RolePartner) {
+			continue // created with its organisation by the partners step
+		}
 		nu := access.NewUser{Name: l.Name, Role: fishpond.Role(l.Role), Password: l.Password}
 		switch l.Name {
 		case "admin":

@@ -17,6 +17,7 @@ var statusOf = map[fishpond.ErrorCode]int{
 	fishpond.EForbidden:    http.StatusForbidden,
 	fishpond.EUnauthorized: http.StatusUnauthorized,
 	fishpond.ERateLimited:  http.StatusTooManyRequests,
+	fishpond.ETooLarge:     http.StatusRequestEntityTooLarge,
 	fishpond.EInternal:     http.StatusInternalServerError,
 }
 

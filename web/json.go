@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,10 +13,21 @@ import (
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
+// maxJSONBody bounds every JSON request body.
+const maxJSONBody = 1 << 20
+
 // decodeJSON reads a bounded JSON body, rejecting unknown fields so a typo in a
-// field name is an error rather than a silently ignored value.
+// field name is an error rather than a silently ignored value. A body over the
+// bound is refused as too large rather than cut and misread.
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	if err != nil {
+		return fishpond.Errorf(fishpond.EInvalid, "request body could not be read: %v", err)
+	}
+	if len(b) > maxJSONBody {
+		return fishpond.Errorf(fishpond.ETooLarge, "request body is over %d bytes / 请求体过大", maxJSONBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fishpond.Errorf(fishpond.EInvalid, "request body is not valid JSON for this endpoint: %s", strings.TrimPrefix(err.Error(), "json: "))

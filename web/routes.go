@@ -19,6 +19,9 @@ type apiRoute struct {
 var (
 	capabilityAPIs  []func(s *Server) []apiRoute
 	capabilityPages []func(s *Server, m *http.ServeMux)
+	// capabilityPublicAPIs are JSON endpoints anyone may call without signing in
+	// (a partner organisation's application); the handler gets an anonymous user.
+	capabilityPublicAPIs []func(s *Server) []apiRoute
 )
 
 func (s *Server) apiRoutes() []apiRoute {
@@ -100,6 +103,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/templates/{file}", s.template)
 	for _, rt := range s.apiRoutes() {
 		m.HandleFunc(rt.Method+" "+rt.Path, s.api(rt.Handler))
+	}
+	for _, f := range capabilityPublicAPIs {
+		for _, rt := range f(s) {
+			m.HandleFunc(rt.Method+" "+rt.Path, s.publicAPI(rt.Handler))
+		}
 	}
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errNoRoute)
@@ -194,6 +202,11 @@ func RouteList() []string {
 	out := []string{"GET /healthz", "GET /metrics", "GET /api/openapi.json", "GET /api/v1/templates/{file}", "POST /pay/notify"}
 	for _, r := range s.apiRoutes() {
 		out = append(out, r.Method+" "+r.Path)
+	}
+	for _, f := range capabilityPublicAPIs {
+		for _, r := range f(s) {
+			out = append(out, r.Method+" "+r.Path)
+		}
 	}
 	return out
 }

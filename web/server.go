@@ -21,6 +21,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/market"
+	"fishpond/partners"
 	"fishpond/payment"
 	"fishpond/registry"
 )
@@ -33,6 +34,9 @@ type Services struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Payments *payment.Service
+	Partners *partners.Service
+	// PartnerCalls logs calls made with partner keys (nil: not logged).
+	PartnerCalls *partners.CallLog
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler
@@ -146,7 +150,13 @@ func (s *Server) user(r *http.Request) (access.User, error) {
 		if !ok {
 			return access.User{}, fishpond.Errorf(fishpond.EUnauthorized, "Authorization must be 'Bearer <token>'")
 		}
-		return s.Access.TokenUser(r.Context(), strings.TrimSpace(tok))
+		tok = strings.TrimSpace(tok)
+		if strings.HasPrefix(tok, partners.KeyPrefix) {
+			// Keys are checked, limited and logged by the API wrapper (partnerCall);
+			// pages and other paths do not take them.
+			return access.User{}, fishpond.Errorf(fishpond.EUnauthorized, "partner API keys work on the JSON API only / 合作伙伴密钥只能用于 JSON API")
+		}
+		return s.Access.TokenUser(r.Context(), tok)
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		return s.Access.Session(r.Context(), c.Value)
@@ -157,10 +167,28 @@ func (s *Server) user(r *http.Request) (access.User, error) {
 // api wraps a JSON handler that needs a logged-in caller.
 func (s *Server) api(fn func(w http.ResponseWriter, r *http.Request, u access.User) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "+partners.KeyPrefix); ok && s.Partners != nil {
+			s.partnerCall(w, r, partners.KeyPrefix+strings.TrimSpace(tok), fn)
+			return
+		}
 		u, err := s.user(r)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
+		}
+		if err := fn(w, r, u); err != nil {
+			s.apiError(w, r, err)
+		}
+	}
+}
+
+// publicAPI wraps a JSON handler anyone may call; a signed-in caller is passed
+// along, anyone else as an anonymous user.
+func (s *Server) publicAPI(fn func(w http.ResponseWriter, r *http.Request, u access.User) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.user(r)
+		if err != nil {
+			u = access.User{Role: "anonymous"}
 		}
 		if err := fn(w, r, u); err != nil {
 			s.apiError(w, r, err)

@@ -18,6 +18,7 @@ import (
 	"fishpond/internal/secret"
 	"fishpond/ledger"
 	"fishpond/market"
+	"fishpond/partners"
 	"fishpond/registry"
 )
 
@@ -31,6 +32,7 @@ type app struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Partners *partners.Service
 	DataDir  string
 	Log      *slog.Logger
 }
@@ -164,8 +166,10 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	led := ledger.New(d, clock)
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
-	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+	acc := access.New(d, clock)
+	return &app{DB: d, Keys: keys, Clock: clock, Access: acc, Registry: reg, Ledger: led,
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg),
+		Partners: partners.New(d, keys, acc, clock), DataDir: c.resolvedDataDir(), Log: log}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its

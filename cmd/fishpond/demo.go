@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if empty {
 		fmt.Fprintln(os.Stderr, "loading the demo dataset (first start only)…")
 		start := time.Now()
-		if err := demo.Load(ctx, demo.Deps{Registry: a.Registry, Access: a.Access, Ledger: a.Ledger, Assessor: a.Assessor, Market: a.Market}, progressBar(os.Stderr)); err != nil {
+		if err := demo.Load(ctx, demo.Deps{Registry: a.Registry, Access: a.Access, Ledger: a.Ledger, Assessor: a.Assessor, Market: a.Market, Partners: a.Partners}, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "demo dataset ready in %s\n", time.Since(start).Round(time.Millisecond))
@@ -42,7 +42,7 @@ func runDemo(ctx context.Context, args []string) error {
 	for _, l := range logins {
 		web.DemoLogins = append(web.DemoLogins, web.DemoLogin{Name: l.Name, Password: l.Password, Role: l.Role, Note: l.Note})
 	}
-	return serve(ctx, a, serveOptions{addr: *addr, ready: func(bound string) {
+	return serve(ctx, a, serveOptions{addr: *addr, httpWebhooks: true, ready: func(bound string) {
 		fmt.Printf("\nFishpond demo: %s\n\ndemo logins (user / password / role):\n", publicBase(bound, ""))
 		for _, l := range logins {
 			fmt.Printf("  %-10s %-15s %-15s %s\n", l.Name, l.Password, l.Role, l.Note)

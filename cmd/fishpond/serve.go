@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string) error {
 	c.register(fs)
 	addr := fs.String("addr", envOr("FISHPOND_ADDR", ":8080"), "listen address (env FISHPOND_ADDR)")
 	secure := fs.Bool("secure-cookies", os.Getenv("FISHPOND_SECURE_COOKIES") == "true", "mark cookies Secure (behind TLS)")
+	httpHooks := fs.Bool("webhooks-allow-http", false, "accept plain http:// partner webhook URLs (development only; production needs https)")
 	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -31,13 +32,14 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base})
+	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, httpWebhooks: *httpHooks})
 }
 
 // serveOptions are the flags serve and demo share.
 type serveOptions struct {
 	addr, baseURL string
 	secure        bool
+	httpWebhooks  bool
 	ready         func(addr string)
 }
 
@@ -73,8 +75,9 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	defer sb.Close()
 	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
-		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
+		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler(), Partners: a.Partners}, a.Log)
 	s.SecureCookies = opt.secure
+	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
