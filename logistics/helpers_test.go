@@ -250,3 +250,19 @@ func logEvents(t testing.TB, f *fixture, typ string) []map[string]any {
 	}
 	return out
 }
+
+func marketAddress(county string) market.AddressInput {
+	return market.AddressInput{Name: "李四", Phone: "139 0013 9000", ProvinceCode: county[:2], CountyCode: county, Detail: "城关镇1号"}
+}
+
+func mustPaidOrderAt(t testing.TB, f *fixture, key, addrID string) market.Order {
+	t.Helper()
+	o, err := f.m.PlaceOrder(ctx, buyer, market.OrderRequest{IdempotencyKey: key, AddressID: addrID, Lines: []market.LineRequest{{ProductID: f.product.ID, Qty: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.MarkPaid(ctx, o.ID, "sandbox", "T-"+key, o.Total); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
