@@ -17,6 +17,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/registry"
 )
@@ -33,6 +34,8 @@ type app struct {
 	Market   *market.Store
 	DataDir  string
 	Log      *slog.Logger
+
+	Logistics *logistics.Store
 }
 
 // commonFlags are shared by every command that touches data.
@@ -164,8 +167,10 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	led := ledger.New(d, clock)
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
-	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+	a := &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}
+	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
+	return a, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
