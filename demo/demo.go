@@ -13,6 +13,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/registry"
 )
@@ -70,6 +71,8 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+
+	Logistics *logistics.Store
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

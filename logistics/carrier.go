@@ -69,9 +69,9 @@ type SandboxStop struct {
 func NewSandboxCarrier() *SandboxCarrier {
 	return &SandboxCarrier{
 		Transit: []SandboxStop{
-			{2 * time.Hour, "沙箱快递 始发县分拨中心 sandbox carrier: origin county hub"},
-			{20 * time.Hour, "沙箱快递 省级转运中心 sandbox carrier: provincial hub"},
-			{40 * time.Hour, "沙箱快递 目的县分拨中心 sandbox carrier: destination county hub"},
+			{2 * time.Hour, "沙箱快递 始发县分拨中心 / sandbox carrier: origin county hub"},
+			{20 * time.Hour, "沙箱快递 省级转运中心 / sandbox carrier: provincial hub"},
+			{40 * time.Hour, "沙箱快递 目的县分拨中心 / sandbox carrier: destination county hub"},
 		},
 		Door: 52 * time.Hour,
 	}
@@ -103,7 +103,7 @@ func (c *SandboxCarrier) Track(_ context.Context, q TrackQuery) ([]CarrierEvent,
 	}
 	if q.ToDoor {
 		if at := q.HandedOverAt.Add(c.Door); !at.After(q.Now) {
-			out = append(out, CarrierEvent{ID: q.Ref + "-door", Kind: EventDelivered, Place: "沙箱快递 送货上门 sandbox carrier: delivered to the door", At: at})
+			out = append(out, CarrierEvent{ID: q.Ref + "-door", Kind: EventDelivered, Place: "沙箱快递 送货上门 / sandbox carrier: delivered to the door", At: at})
 		}
 	}
 	return out, nil
