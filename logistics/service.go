@@ -18,6 +18,8 @@ const (
 	LegPickup    = "pickup"     // waiting at the destination station
 )
 
+var legChinese = map[string]string{LegFirstMile: "服务站→县级仓", LegWarehouse: "县级仓内", LegCarrier: "承运商干线", LegPickup: "到站待取"}
+
 // legBounds says which statuses start and end each leg.
 var legBounds = map[string][2]Status{
 	LegFirstMile: {StatusAccepted, StatusAtWarehouse},
@@ -169,7 +171,7 @@ func (s *Store) raiseLate(ctx context.Context, tx *db.Tx, pc Parcel, d derived, 
 		if l.Kind == LegPickup {
 			kind = AlertUncollected
 		}
-		detail := fmt.Sprintf("%s 预计 %.0f 小时，实际 %.0f 小时 / %s expected %.0f h, took %.0f h", l.Kind, l.Expected.Hours(), l.Actual(now).Hours(), l.Kind, l.Expected.Hours(), l.Actual(now).Hours())
+		detail := fmt.Sprintf("%s 预计 %.0f 小时，实际 %.0f 小时 / %s expected %.0f h, took %.0f h", legChinese[l.Kind], l.Expected.Hours(), l.Actual(now).Hours(), l.Kind, l.Expected.Hours(), l.Actual(now).Hours())
 		ev, err := insertAlert(ctx, tx, pc, kind, fmt.Sprintf("leg:%d", l.No), detail, l.From, now)
 		if err != nil {
 			return nil, err
