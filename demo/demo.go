@@ -13,6 +13,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/registry"
@@ -73,6 +74,8 @@ type Deps struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Partners *partners.Service
+
+	Logistics *logistics.Store
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

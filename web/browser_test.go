@@ -20,6 +20,7 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/registry"
 	"fishpond/web"
@@ -40,7 +41,8 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
+	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, Logistics: svc.Logistics}, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

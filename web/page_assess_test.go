@@ -20,6 +20,7 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/payment"
@@ -41,7 +42,11 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Partners = partners.New(d, keys, acc, clock)
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Partners: svc.Partners}, nil); err != nil {
+	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
+	deps := demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}
+	deps.Partners = svc.Partners
+	deps.Logistics = svc.Logistics
+	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.

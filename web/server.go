@@ -20,6 +20,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/payment"
@@ -40,6 +41,8 @@ type Services struct {
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler
+	// Logistics: warehouses, stations, parcels and pickup codes.
+	Logistics *logistics.Store
 }
 
 // Server wires the capabilities to HTTP. Build it with New.

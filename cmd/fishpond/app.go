@@ -17,6 +17,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/registry"
@@ -35,6 +36,8 @@ type app struct {
 	Partners *partners.Service
 	DataDir  string
 	Log      *slog.Logger
+
+	Logistics *logistics.Store
 }
 
 // commonFlags are shared by every command that touches data.
@@ -167,9 +170,11 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	acc := access.New(d, clock)
-	return &app{DB: d, Keys: keys, Clock: clock, Access: acc, Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg),
-		Partners: partners.New(d, keys, acc, clock), DataDir: c.resolvedDataDir(), Log: log}, nil
+	a := &app{DB: d, Keys: keys, Clock: clock, Access: acc, Registry: reg, Ledger: led,
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}
+	a.Partners = partners.New(d, keys, acc, clock)
+	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
+	return a, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
