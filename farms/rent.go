@@ -19,7 +19,9 @@ type installmentKey struct {
 	seq        int
 }
 
-func (k installmentKey) ledgerKey() string { return fmt.Sprintf("farms:rent:%s:%d", k.contractID, k.seq) }
+func (k installmentKey) ledgerKey() string {
+	return fmt.Sprintf("farms:rent:%s:%d", k.contractID, k.seq)
+}
 
 // dueInstallments lists installments due by now (oldest first); cond narrows them
 // ("contract_id = ? AND ").
