@@ -333,8 +333,8 @@ func TestFirstFarm(t *testing.T) {
 		// 10 days + 600 kg = 1,300, dividend 950, claims 4,900, seeds −200.
 		lit := map[int][3]fishpond.Money{
 			0:   {fishpond.Yuan(1300), fishpond.Yuan(4700), fishpond.Yuan(12350)},
-			1:   {0, fishpond.Yuan(7600), fishpond.Yuan(13300)},  // 19 mu at 650; 500 kg grade B 2,700 + claims 4,900
-			13:  {0, fishpond.Yuan(2700), fishpond.Yuan(13300)},  // 3 people: 16,000 → 5,333.33 marginal
+			1:   {0, fishpond.Yuan(7600), fishpond.Yuan(13300)}, // 19 mu at 650; 500 kg grade B 2,700 + claims 4,900
+			13:  {0, fishpond.Yuan(2700), fishpond.Yuan(13300)}, // 3 people: 16,000 → 5,333.33 marginal
 			158: {fishpond.Yuan(1400), 0, fishpond.Yuan(13500)}, // 18 mu at 700 + 900 dividend; 4 people: 3,725 poor
 		}
 		for i, want := range lit {
