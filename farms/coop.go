@@ -33,6 +33,7 @@ type Coop struct {
 type Member struct {
 	ID          string
 	HouseholdID string
+	Number      string // the registry's household number, for pages
 	Label       string
 	Shares      int64
 }
@@ -206,14 +207,15 @@ func loadCoop(ctx context.Context, q db.Querier, id string, withMembers bool) (C
 	if !withMembers {
 		return c, nil
 	}
-	rows, err := q.QueryContext(ctx, "SELECT id, COALESCE(household_id, ''), label, shares FROM farms_members WHERE coop_id = ? ORDER BY id", id)
+	rows, err := q.QueryContext(ctx, `SELECT m.id, COALESCE(m.household_id, ''), COALESCE(h.number, ''), m.label, m.shares
+		FROM farms_members m LEFT JOIN households h ON h.id = m.household_id WHERE m.coop_id = ? ORDER BY m.id`, id)
 	if err != nil {
 		return Coop{}, internal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.ID, &m.HouseholdID, &m.Label, &m.Shares); err != nil {
+		if err := rows.Scan(&m.ID, &m.HouseholdID, &m.Number, &m.Label, &m.Shares); err != nil {
 			return Coop{}, internal(err)
 		}
 		c.Members = append(c.Members, m)
