@@ -423,7 +423,7 @@ func (s *Server) farmContractPage(w http.ResponseWriter, r *http.Request, u acce
 	}
 	v := s.view(r, "farms_contract")
 	v.Title = translate(v.Lang, "Contracts")
-	data := map[string]any{"Contract": c, "Documents": docs}
+	data := map[string]any{"Contract": c, "Documents": docs, "Number": ""}
 	if u.Role != fishpond.RoleHousehold {
 		fv, err := s.farmHeader(r, u, c.CoopID, "contracts")
 		if err != nil {
