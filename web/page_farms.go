@@ -45,6 +45,8 @@ func init() {
 		m.HandleFunc("POST /fields/{id}/updates", s.page(s.fieldUpdateSubmit))
 		m.HandleFunc("GET /fields/{id}/updates/{update}/photo", s.fieldUpdatePhoto)
 	})
+	// yuan renders whole yuan with thousands separators, for KPIs on a phone.
+	funcs["yuan"] = func(m fishpond.Money) string { return groupDigits(int64(m) / 100) }
 	addMessages(map[string]string{
 		"Farms":                     "扶贫农场",
 		"Poverty-alleviation farms": "扶贫农场",
@@ -255,10 +257,10 @@ func (s *Server) farmPage(w http.ResponseWriter, r *http.Request, u access.User)
 	}
 	lang := lang(r)
 	chart := []map[string]any{
-		{"name": translate(lang, "Rent"), "value": rep.Rent.String()},
-		{"name": translate(lang, "Wages"), "value": rep.Wages.String()},
-		{"name": translate(lang, "Produce sales"), "value": rep.Sales.String()},
-		{"name": translate(lang, "Dividends"), "value": rep.Dividends.String()},
+		{"name": translate(lang, "Rent"), "value": int64(rep.Rent) / 100},
+		{"name": translate(lang, "Wages"), "value": int64(rep.Wages) / 100},
+		{"name": translate(lang, "Produce sales"), "value": int64(rep.Sales) / 100},
+		{"name": translate(lang, "Dividends"), "value": int64(rep.Dividends) / 100},
 	}
 	s.renderFarm(w, r, "farms_coop", "Farms", fv, map[string]any{"Cash": cash, "Report": rep, "Unpaid": unpaid, "UnpaidHouseholds": unpaidHH,
 		"Fields": fields, "Inputs": inputs, "Chart": chart, "Year": year, "ShopID": shopID, "InputKinds": farms.InputKinds,
@@ -759,4 +761,22 @@ func (s *Server) myClaimsPage(w http.ResponseWriter, r *http.Request, u access.U
 	v.Data = map[string]any{"Claims": views}
 	s.render(w, r, http.StatusOK, "farms_claims", v)
 	return nil
+}
+
+// groupDigits writes n with a comma every three digits: 1950000 → "1,950,000".
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
