@@ -144,7 +144,7 @@ func (s *Service) SignAgreement(ctx context.Context, p fishpond.Principal, coopI
 			grade_b_bp, grade_c_bp, starts_on, ends_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.CoopID, a.HouseholdID, a.CountyCode, in.IdempotencyKey, a.Crop, a.Pricing, int64(a.Price), int64(a.GradeBBp), int64(a.GradeCBp),
 			a.StartsOn, a.EndsOn, db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		return events.Append(ctx, tx, now, events.Event{Type: "farms.agreement.signed", Subject: a.ID, CountyCode: a.CountyCode,
 			Payload: map[string]any{"coop_id": a.CoopID, "crop": a.Crop, "pricing": a.Pricing, "price_fen": int64(a.Price), "households": 1}})
@@ -311,7 +311,7 @@ func (s *Service) RecordDelivery(ctx context.Context, p fishpond.Principal, agre
 			market_price, unit_price, amount, transfer_id, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.ID, d.AgreementID, d.CoopID, d.HouseholdID, in.IdempotencyKey, int64(d.Weight), d.Grade, int64(d.MarketPrice), int64(d.UnitPrice),
 			int64(d.Amount), d.TransferID, db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		return events.Append(ctx, tx, now, events.Event{Type: "farms.delivery.recorded", Subject: d.ID, CountyCode: a.CountyCode,
 			Payload: map[string]any{"coop_id": co.ID, "crop": a.Crop, "grams": int64(d.Weight), "grade": d.Grade, "fen": int64(d.Amount), "households": 1}})

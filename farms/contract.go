@@ -187,7 +187,7 @@ func (s *Service) SignContract(ctx context.Context, p fishpond.Principal, coopID
 			payments_per_year, starts_on, ends_on, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.CoopID, c.HouseholdID, c.CountyCode, in.IdempotencyKey, int64(c.Area), int64(c.Rate), c.Years, c.PaymentsPerYear,
 			c.StartsOn, c.EndsOn, c.Status, db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		st, err := tx.Stmt(ctx, "INSERT INTO farms_rent (contract_id, seq, period_start, period_end, due_at, amount, status) VALUES (?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
@@ -339,6 +339,11 @@ func (s *Service) Terminate(ctx context.Context, p fishpond.Principal, contractI
 	}
 	var c Contract
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		// Lock the contract's installments first, so the scheduler cannot pay one
+		// between our reading the schedule and cutting it.
+		if _, err := tx.ExecContext(ctx, "SELECT seq FROM farms_rent WHERE contract_id = ?"+tx.ForUpdate(), contractID); err != nil {
+			return internal(err)
+		}
 		var err error
 		c, err = loadContract(ctx, tx, contractID, true)
 		if err != nil {
@@ -383,9 +388,13 @@ func (s *Service) Terminate(ctx context.Context, p fishpond.Principal, contractI
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE farms_contracts SET status = ?, terminated_on = ?, termination_reason = ? WHERE id = ? AND status = ?",
-			ContractTerminated, on, reason, c.ID, ContractActive); err != nil {
+		res, err := tx.ExecContext(ctx, "UPDATE farms_contracts SET status = ?, terminated_on = ?, termination_reason = ? WHERE id = ? AND status = ?",
+			ContractTerminated, on, reason, c.ID, ContractActive)
+		if err != nil {
 			return internal(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return db.Retry(fmt.Errorf("contract %s changed under us", c.ID)) // the rerun sees it terminated
 		}
 		// Pay what is already due (a back-dated termination) right away.
 		due, err := dueInstallments(ctx, tx, now, "contract_id = ? AND ", []any{c.ID}, 1000)

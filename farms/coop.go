@@ -139,7 +139,7 @@ func (s *Service) RegisterCoop(ctx context.Context, p fishpond.Principal, in Coo
 		c = Coop{ID: mc.ID, Name: mc.Name, CountyCode: mc.CountyCode, ManagerUserID: mc.ManagerUserID, LegalRep: in.LegalRep, MinDailyWage: in.MinDailyWage}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO farms_coops (coop_id, legal_rep, min_daily_wage, created_at) VALUES (?, ?, ?, ?)",
 			c.ID, c.LegalRep, int64(c.MinDailyWage), db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		st, err := tx.Stmt(ctx, "INSERT INTO farms_members (id, coop_id, household_id, label, shares, joined_at) VALUES (?, ?, ?, ?, ?, ?)")
 		if err != nil {

@@ -103,7 +103,7 @@ func (s *Service) PayDividend(ctx context.Context, p fishpond.Principal, coopID 
 		d = Dividend{ID: newID(), CoopID: c.ID, Total: total, Note: note, PaidAt: now}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO farms_dividends (id, coop_id, idem_key, total, note, paid_at) VALUES (?, ?, ?, ?, ?, ?)",
 			d.ID, c.ID, key, int64(total), note, db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		weights := make([]int64, len(c.Members))
 		for i, m := range c.Members {

@@ -86,6 +86,16 @@ func internal(err error) error {
 	return fishpond.Internal(err)
 }
 
+// insertErr is the error of an insert guarded by a unique idempotency key: a
+// concurrent request with the same key won the race, so the transaction runs again
+// and returns what that one recorded.
+func insertErr(err error) error {
+	if db.IsUniqueViolation(err) {
+		return db.Retry(err)
+	}
+	return internal(err)
+}
+
 // today is the calendar date in China time, the zone every contract date means.
 func (s *Service) today() string { return s.now().In(fishpond.ChinaTime).Format(dateLayout) }
 

@@ -2,7 +2,9 @@ package farms
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"fishpond"
@@ -346,5 +348,57 @@ func TestClaimsNeverExceedTheField(t *testing.T) {
 		if err != nil || len(ups) != 1 || !ups[0].HasPhoto {
 			t.Fatalf("updates %+v %v", ups, err)
 		}
+	})
+}
+
+// TestConcurrentPayrollsPayWorkOnce: two payroll runs with different keys at the
+// same moment (two managers' phones) pay each work record once between them.
+func TestConcurrentPayrollsPayWorkOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f, hh, c := smallFarm(t, d)
+		task, err := f.s.AddTask(ctx, manager, c.ID, TaskInput{Kind: "weeding", Basis: BasisDay, Rate: fishpond.Yuan(100)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, h := range hh {
+			for day := 1; day <= 5; day++ {
+				if _, err := f.s.LogWork(ctx, manager, task.ID, WorkInput{HouseholdID: h, Date: fmt.Sprintf("2020-04-%02d", day), Days: 10,
+					IdempotencyKey: fmt.Sprintf("%d-%d", i, day)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var wg sync.WaitGroup
+		runs := make([]Payroll, 2)
+		errs := make([]error, 2)
+		for i := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runs[i], errs[i] = f.s.RunPayroll(ctx, manager, c.ID, "2020-04-30", fmt.Sprintf("phone-%d", i))
+			}()
+		}
+		wg.Wait()
+		paid := 0
+		for i := range runs {
+			switch {
+			case errs[i] == nil:
+				paid++
+				if runs[i].Total != fishpond.Yuan(2000) {
+					t.Fatalf("run %d paid %s, want all 2,000", i, runs[i].Total)
+				}
+			case fishpond.Code(errs[i]) != fishpond.EConflict:
+				t.Fatalf("run %d: %v", i, errs[i])
+			}
+		}
+		if paid != 1 {
+			t.Fatalf("%d runs paid", paid)
+		}
+		for _, h := range hh {
+			if w := f.income(t, h, 2020).Wage; w != fishpond.Yuan(500) {
+				t.Fatalf("wages %s, want 500 once", w)
+			}
+		}
+		f.verifyLedger(t)
 	})
 }

@@ -381,9 +381,13 @@ func (s *Service) RecordHarvest(ctx context.Context, p fishpond.Principal, field
 			return nil
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, "UPDATE farms_fields SET status = ?, yield_g = ?, harvested_at = ? WHERE id = ? AND status = ?",
-			FieldHarvested, int64(yield), db.FormatTime(now), fl.ID, FieldGrowing); err != nil {
+		res, err := tx.ExecContext(ctx, "UPDATE farms_fields SET status = ?, yield_g = ?, harvested_at = ? WHERE id = ? AND status = ?",
+			FieldHarvested, int64(yield), db.FormatTime(now), fl.ID, FieldGrowing)
+		if err != nil {
 			return internal(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return db.Retry(fmt.Errorf("field %s harvested concurrently", fl.ID)) // the rerun sees the yield
 		}
 		// Shares for claims whose money was received; the others get nothing.
 		if _, err := tx.ExecContext(ctx, `UPDATE farms_claims SET share_g = mu * 100 * ? / ? WHERE field_id = ?

@@ -158,7 +158,7 @@ func (s *Service) AdvanceInput(ctx context.Context, p fishpond.Principal, coopID
 		if _, err := tx.ExecContext(ctx, `INSERT INTO farms_inputs (id, coop_id, household_id, idem_key, kind, description, quantity, unit, value, supplier,
 			transfer_id, advanced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, co.ID, hh, in.IdempotencyKey, out.Kind, out.Description,
 			out.Quantity, out.Unit, int64(out.Value), out.Supplier, out.TransferID, db.FormatTime(now)); err != nil {
-			return internal(err)
+			return insertErr(err)
 		}
 		households := 0
 		if hh != nil {

@@ -241,7 +241,7 @@ func (s *Service) LogWork(ctx context.Context, p fishpond.Principal, taskID stri
 		w = Work{ID: newID(), TaskID: t.ID, HouseholdID: in.HouseholdID, Date: in.Date, Days: in.Days, Pieces: in.Pieces, Amount: amount}
 		_, err = tx.ExecContext(ctx, `INSERT INTO farms_work (id, task_id, coop_id, household_id, idem_key, work_date, days_x10, pieces, amount, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.TaskID, co.ID, w.HouseholdID, in.IdempotencyKey, w.Date, int64(w.Days), w.Pieces, int64(w.Amount), db.FormatTime(now))
-		return internal(err)
+		return insertErr(err)
 	})
 	if err != nil {
 		return Work{}, err
@@ -314,8 +314,19 @@ func (s *Service) RunPayroll(ctx context.Context, p fishpond.Principal, coopID, 
 		case !errors.Is(err, sql.ErrNoRows):
 			return internal(err)
 		}
+		// Claim the unpaid work for this run first: a concurrent run (another key)
+		// blocks on these rows and then finds them taken, so no work is paid twice.
+		now := s.now()
+		pr = Payroll{ID: newID(), CoopID: co.ID, Through: through, PaidAt: now}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO farms_payrolls (id, coop_id, idem_key, through, total, households, paid_at) VALUES (?, ?, ?, ?, 0, 0, ?)",
+			pr.ID, co.ID, key, through, db.FormatTime(now)); err != nil {
+			return insertErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE farms_work SET payroll_id = ? WHERE coop_id = ? AND payroll_id IS NULL AND work_date <= ?", pr.ID, co.ID, through); err != nil {
+			return internal(err)
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT household_id, SUM(days_x10), SUM(amount) FROM farms_work
-			WHERE coop_id = ? AND payroll_id IS NULL AND work_date <= ? GROUP BY household_id ORDER BY household_id`, co.ID, through)
+			WHERE payroll_id = ? GROUP BY household_id ORDER BY household_id`, pr.ID)
 		if err != nil {
 			return internal(err)
 		}
@@ -337,13 +348,11 @@ func (s *Service) RunPayroll(ctx context.Context, p fishpond.Principal, coopID, 
 		if len(lines) == 0 {
 			return conflict("%s 前没有未发的工资 no unpaid work through %s", through, through)
 		}
-		now := s.now()
-		pr = Payroll{ID: newID(), CoopID: co.ID, Through: through, PaidAt: now, Households: len(lines)}
+		pr.Households = len(lines)
 		for _, l := range lines {
 			pr.Total += l.Amount
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO farms_payrolls (id, coop_id, idem_key, through, total, households, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			pr.ID, co.ID, key, through, int64(pr.Total), pr.Households, db.FormatTime(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE farms_payrolls SET total = ?, households = ? WHERE id = ?", int64(pr.Total), pr.Households, pr.ID); err != nil {
 			return internal(err)
 		}
 		st, err := tx.Stmt(ctx, "INSERT INTO farms_payroll_lines (payroll_id, household_id, amount, days_x10, transfer_id) VALUES (?, ?, ?, ?, ?)")
@@ -363,9 +372,6 @@ func (s *Service) RunPayroll(ctx context.Context, p fishpond.Principal, coopID, 
 			}
 		}
 		pr.Lines = lines
-		if _, err := tx.ExecContext(ctx, "UPDATE farms_work SET payroll_id = ? WHERE coop_id = ? AND payroll_id IS NULL AND work_date <= ?", pr.ID, co.ID, through); err != nil {
-			return internal(err)
-		}
 		return events.Append(ctx, tx, now, events.Event{Type: "farms.payroll.paid", Subject: pr.ID, CountyCode: co.CountyCode,
 			Payload: map[string]any{"coop_id": co.ID, "fen": int64(pr.Total), "households": pr.Households, "through": through}})
 	})
