@@ -91,3 +91,20 @@ func TestBrowserFarmJourney(t *testing.T) {
 	fits("contract page")
 	browsertest.NoPageErrors(t, ctx)
 }
+
+// TestFarmerSeesOwnContract: the demo farmer's /farms lists its land contract and its
+// paid rent, and not another household's.
+func TestFarmerSeesOwnContract(t *testing.T) {
+	srv, _, _ := demoServer(t)
+	c := login(t, srv.URL, "farmer", "fishpond-demo")
+	st, body := page(t, c, "GET", srv.URL+"/farms", nil)
+	if st != 200 || !strings.Contains(body, "我家的土地流转合同") || strings.Count(body, `href="/farm-contracts/`) != 1 {
+		t.Fatalf("farmer's farms page: %d", st)
+	}
+	i := strings.Index(body, `href="/farm-contracts/`)
+	id := body[i+len(`href="/farm-contracts/`) : i+len(`href="/farm-contracts/`)+36]
+	st, body = page(t, c, "GET", srv.URL+"/farm-contracts/"+id, nil)
+	if st != 200 || !strings.Contains(body, "已付") || strings.Contains(body, "终止合同") {
+		t.Fatalf("farmer's contract page: %d", st)
+	}
+}

@@ -162,6 +162,7 @@ func init() {
 		"Recipient":                           "收货人",
 		"Claims":                              "认领",
 		"No farm yet.":                        "还没有农场。",
+		"My land contracts":                   "我家的土地流转合同",
 	})
 }
 
@@ -177,9 +178,16 @@ func (s *Server) farmsPage(w http.ResponseWriter, r *http.Request, u access.User
 			return err
 		}
 	}
+	// A household sees its own land contracts here.
+	var contracts []farms.Contract
+	if u.Role == fishpond.RoleHousehold && u.HouseholdID != "" {
+		if contracts, err = s.Farms.HouseholdContracts(r.Context(), u.Principal(), u.HouseholdID); err != nil {
+			return err
+		}
+	}
 	v := s.view(r, "farms_index")
 	v.Title = translate(v.Lang, "Poverty-alleviation farms")
-	v.Data = map[string]any{"Fields": fields, "Coops": coops}
+	v.Data = map[string]any{"Fields": fields, "Coops": coops, "Contracts": contracts}
 	s.render(w, r, http.StatusOK, "farms_index", v)
 	return nil
 }
