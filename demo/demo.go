@@ -11,6 +11,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/farms"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/logistics"
@@ -76,6 +77,7 @@ type Deps struct {
 	Partners *partners.Service
 
 	Logistics *logistics.Store
+	Farms     *farms.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

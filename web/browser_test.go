@@ -16,6 +16,7 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/farms"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -42,7 +43,11 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, Logistics: svc.Logistics}, nil); err != nil {
+	svc.Farms = farms.New(d, svc.Market, clock, farms.Config{FileDir: t.TempDir()})
+	deps := demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}
+	deps.Logistics = svc.Logistics
+	deps.Farms = svc.Farms
+	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

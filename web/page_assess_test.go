@@ -17,6 +17,7 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/farms"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -43,9 +44,11 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Partners = partners.New(d, keys, acc, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
+	svc.Farms = farms.New(d, svc.Market, clock, farms.Config{FileDir: t.TempDir()})
 	deps := demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}
 	deps.Partners = svc.Partners
 	deps.Logistics = svc.Logistics
+	deps.Farms = svc.Farms
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/farms"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/logistics"
@@ -38,6 +39,7 @@ type Services struct {
 	Partners *partners.Service
 	// PartnerCalls logs calls made with partner keys (nil: not logged).
 	PartnerCalls *partners.CallLog
+	Farms        *farms.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

@@ -14,6 +14,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/farms"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -34,6 +35,7 @@ type app struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Partners *partners.Service
+	Farms    *farms.Service
 	DataDir  string
 	Log      *slog.Logger
 
@@ -174,6 +176,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}
 	a.Partners = partners.New(d, keys, acc, clock)
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
+	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
 	return a, nil
 }
 

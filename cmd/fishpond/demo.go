@@ -34,6 +34,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps := demo.Deps{Registry: a.Registry, Access: a.Access, Ledger: a.Ledger, Assessor: a.Assessor, Market: a.Market}
 		deps.Partners = a.Partners
 		deps.Logistics = a.Logistics
+		deps.Farms = a.Farms
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

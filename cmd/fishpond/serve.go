@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"fishpond/farms"
 	"fishpond/payment"
 	"fishpond/payment/sandbox"
 	"fishpond/web"
@@ -78,12 +79,14 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
 	s.Partners = a.Partners
 	s.Logistics = a.Logistics
+	s.Farms = a.Farms
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
 	go logisticsSweep(sweepCtx, a)
+	go farms.Scheduler{Service: a.Farms, Interval: time.Minute, Log: a.Log}.Run(sweepCtx) // rent falls due; catches up at start
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
