@@ -102,9 +102,7 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 		return Application{}, fishpond.Invalid("贷款申请有误 invalid application", f)
 	}
 	var app Application
-	var disbursed *Loan
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		disbursed = nil
 		if prev, err := scanApplication(tx.QueryRowContext(ctx, "SELECT "+appColumns+" FROM credit_applications WHERE idem_key = ?", req.IdempotencyKey)); err == nil {
 			if prev.HouseholdID != req.HouseholdID || prev.ProductID != req.ProductID || prev.Amount != req.Amount {
 				return fishpond.Errorf(fishpond.EConflict, "这个幂等键已用于另一份申请 idempotency key already used for another application")
@@ -177,16 +175,13 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 			return err
 		}
 		if app.Status == AppApproved {
-			l, err := s.disburse(ctx, tx, now, &app, pr)
-			if err != nil {
+			if _, err := s.disburse(ctx, tx, now, &app, pr); err != nil {
 				return err
 			}
-			disbursed = &l
 		}
 		return events.Append(ctx, tx, now, events.Event{Type: "credit.application.decided", Subject: app.ID, CountyCode: county,
 			Payload: map[string]any{"outcome": dec.Outcome, "score": dec.Score, "amount_fen": int64(app.Amount), "borrower_kind": app.BorrowerKind}})
 	})
-	_ = disbursed
 	return app, internal(err)
 }
 

@@ -102,7 +102,7 @@ func mustProduct(t *testing.T, f *fixture, p credit.Product) credit.Product {
 	t.Helper()
 	out, err := f.c.CreateProduct(ctx, admin, p)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v %v", err, err.(*fishpond.Error).Fields)
 	}
 	return out
 }
