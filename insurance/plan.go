@@ -116,7 +116,9 @@ func boolInt(b bool) int {
 }
 
 // Plan reads a plan; plans are public.
-func (s *Service) Plan(ctx context.Context, id string) (Plan, error) { return loadPlan(ctx, s.db.Read(), id) }
+func (s *Service) Plan(ctx context.Context, id string) (Plan, error) {
+	return loadPlan(ctx, s.db.Read(), id)
+}
 
 func loadPlan(ctx context.Context, q db.Querier, id string) (Plan, error) {
 	var p Plan
