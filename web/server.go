@@ -18,6 +18,8 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
+	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/market"
@@ -27,12 +29,14 @@ import (
 
 // Services are the capabilities the server exposes.
 type Services struct {
-	Access   *access.Service
-	Registry *registry.Store
-	Ledger   *ledger.Ledger
-	Assessor *assess.Assessor
-	Market   *market.Store
-	Payments *payment.Service
+	Access    *access.Service
+	Registry  *registry.Store
+	Ledger    *ledger.Ledger
+	Assessor  *assess.Assessor
+	Market    *market.Store
+	Payments  *payment.Service
+	Credit    *credit.Service    // microcredit (credit/)
+	Insurance *insurance.Service // micro health insurance (insurance/)
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

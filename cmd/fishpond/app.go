@@ -14,6 +14,8 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
+	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -23,16 +25,18 @@ import (
 
 // app is everything a command needs, opened from the common flags.
 type app struct {
-	DB       *db.DB
-	Keys     *secret.Keys
-	Clock    fishpond.Clock
-	Access   *access.Service
-	Registry *registry.Store
-	Ledger   *ledger.Ledger
-	Assessor *assess.Assessor
-	Market   *market.Store
-	DataDir  string
-	Log      *slog.Logger
+	DB        *db.DB
+	Keys      *secret.Keys
+	Clock     fishpond.Clock
+	Access    *access.Service
+	Registry  *registry.Store
+	Ledger    *ledger.Ledger
+	Assessor  *assess.Assessor
+	Market    *market.Store
+	Credit    *credit.Service
+	Insurance *insurance.Service
+	DataDir   string
+	Log       *slog.Logger
 }
 
 // commonFlags are shared by every command that touches data.
@@ -164,8 +168,14 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	led := ledger.New(d, clock)
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
+	ccfg, err := creditConfig()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log,
+		Credit: credit.New(d, led, reg, clock, ccfg), Insurance: insurance.New(d, clock)}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
