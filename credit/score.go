@@ -79,7 +79,7 @@ var DefaultModel = Model{
 	LateDays: 30, PointsPerLateLoan: -25,
 	StatusPoints:    map[string]int{"poor": 10, "marginal": 10, "returned": 10, "exited": 5},
 	OverSalesPoints: -15,
-	Approve:         60, Refer: 30,
+	Approve:         60, Refer: 20,
 }
 
 // Validate checks a model an operator supplies.

@@ -2,6 +2,8 @@ package insurance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -160,7 +162,7 @@ func (s *Service) Enrol(ctx context.Context, p fishpond.Principal, planID, house
 		if bal < total {
 			return fishpond.Errorf(fishpond.EConflict, "基金 %s 余额 %s 元，不足以支付保费 %s 元 the fund holds %s yuan, premiums need %s", plan.Fund, bal, total, bal, total)
 		}
-		t, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "insurance:enrol:" + plan.ID + ":" + today + ":" + strings.Join(ids, ","),
+		t, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "insurance:enrol:" + plan.ID + ":" + today + ":" + membersKey(ids),
 			Kind: "insurance_premium", Memo: fmt.Sprintf("代缴保费 premiums for %d people", len(ids)), Evidence: "household " + householdID,
 			Postings: []ledger.Posting{{AccountID: fund.premiums.ID, Amount: total}, {AccountID: fund.wallet.ID, Amount: -total},
 				{AccountID: pa.pool.ID, Amount: total}, {AccountID: pa.premiums.ID, Amount: -total}}})
@@ -216,4 +218,10 @@ func (s *Service) Enrolments(ctx context.Context, p fishpond.Principal, househol
 		return nil, fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", householdID)
 	}
 	return s.enrolmentsWhere(ctx, s.db.Read(), "household_id = ?", householdID)
+}
+
+// membersKey names a set of members within an idempotency key's length limit.
+func membersKey(ids []string) string {
+	h := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return hex.EncodeToString(h[:16])
 }

@@ -15,7 +15,9 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/demo"
+	"fishpond/insurance"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -39,8 +41,9 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	defer led.Close()
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg),
+		Credit: credit.New(d, led, reg, clock, credit.DefaultConfig), Insurance: insurance.New(d, clock)}
+	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, Credit: svc.Credit, Insurance: svc.Insurance}, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

@@ -16,7 +16,9 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/demo"
+	"fishpond/insurance"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -38,8 +40,9 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	t.Cleanup(led.Close)
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg),
+		Credit: credit.New(d, led, reg, clock, credit.DefaultConfig), Insurance: insurance.New(d, clock)}
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Credit: svc.Credit, Insurance: svc.Insurance}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.
