@@ -68,3 +68,11 @@ func (s *Service) Statement(ctx context.Context, p fishpond.Principal, loanID st
 	}
 	return st, internal(rows.Err())
 }
+
+// Size is the line's amount without its sign, for pages that show the sign apart.
+func (l StatementLine) Size() fishpond.Money {
+	if l.Amount < 0 {
+		return -l.Amount
+	}
+	return l.Amount
+}
