@@ -46,13 +46,19 @@ func officer(counties ...string) fishpond.Principal {
 	return fishpond.Principal{UserID: "u-officer", Role: fishpond.RoleCountyOfficer, Counties: counties}
 }
 
-func mustFixture(t *testing.T, d *db.DB, start time.Time) *fixture {
+func mustKeys(t testing.TB) *secret.Keys {
 	t.Helper()
 	raw, _ := secret.Generate()
 	keys, err := secret.New(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return keys
+}
+
+func mustFixture(t *testing.T, d *db.DB, start time.Time) *fixture {
+	t.Helper()
+	keys := mustKeys(t)
 	now := start
 	f := &fixture{d: d, now: &now}
 	c := clock{&now}
