@@ -104,6 +104,9 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 	var app Application
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if prev, err := scanApplication(tx.QueryRowContext(ctx, "SELECT "+appColumns+" FROM credit_applications WHERE idem_key = ?", req.IdempotencyKey)); err == nil {
+			if !canAct(p, prev.CountyCode, prev.HouseholdID) {
+				return fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", req.HouseholdID)
+			}
 			if prev.HouseholdID != req.HouseholdID || prev.ProductID != req.ProductID || prev.Amount != req.Amount {
 				return fishpond.Errorf(fishpond.EConflict, "这个幂等键已用于另一份申请 idempotency key already used for another application")
 			}

@@ -99,6 +99,9 @@ func (s *Service) Submit(ctx context.Context, p fishpond.Principal, req ClaimReq
 	var c Claim
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if prev, err := scanClaim(tx.QueryRowContext(ctx, "SELECT "+claimColumns+" FROM insurance_claims WHERE idem_key = ?", req.IdempotencyKey)); err == nil {
+			if !canClaim(p, prev.CountyCode, prev.HouseholdID) {
+				return fishpond.Invalid("理赔申请有误 invalid claim", map[string]string{"member_id": "此人未参保 this person is not insured"})
+			}
 			if prev.MemberID != req.MemberID || prev.Amount != req.Amount || prev.Category != req.Category {
 				return fishpond.Errorf(fishpond.EConflict, "这个幂等键已用于另一份理赔 idempotency key already used for another claim")
 			}
