@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -81,5 +83,70 @@ func TestLoanAndInsurancePages(t *testing.T) {
 	status, body = page(t, anon, "GET", srv.URL+"/funds/health-insurance", nil)
 	if status != 200 || !strings.Contains(body, "基金余额") || !strings.Contains(body, "阜平县") || strings.Contains(body, "骆驼湾农户") {
 		t.Fatalf("fund page %d", status)
+	}
+}
+
+// apiCall sends JSON with the client's session cookie.
+func apiCall(t *testing.T, c *http.Client, method, u, key, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// TestCreditAndInsuranceAPI: the JSON API refuses bad input with field errors and
+// changes nothing, and serves the fund report and the portfolio.
+func TestCreditAndInsuranceAPI(t *testing.T) {
+	srv, _, svc := demoServer(t)
+	farmer := login(t, srv.URL, "farmer", "fishpond-demo")
+	status, prods := apiCall(t, farmer, "GET", srv.URL+"/api/v1/loan-products", "", "")
+	items, _ := prods["items"].([]any)
+	if status != 200 || len(items) != 3 {
+		t.Fatalf("products %d %v", status, prods)
+	}
+	pid := items[0].(map[string]any)["id"].(string)
+	me, err := svc.Access.UserByName(context.Background(), "farmer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"household_id":"` + me.HouseholdID + `","product_id":"` + pid + `","amount_fen":99999999}`
+	if status, _ := apiCall(t, farmer, "POST", srv.URL+"/api/v1/loan-applications", "", body); status != 400 {
+		t.Fatalf("no Idempotency-Key: %d", status)
+	}
+	status, e := apiCall(t, farmer, "POST", srv.URL+"/api/v1/loan-applications", "k1", body)
+	fields, _ := e["error"].(map[string]any)["fields"].(map[string]any)
+	if status != 400 || fields["amount"] == nil {
+		t.Fatalf("over-limit application: %d %v", status, e)
+	}
+	status, loans := apiCall(t, farmer, "GET", srv.URL+"/api/v1/households/"+me.HouseholdID+"/loans", "", "")
+	if items, _ := loans["items"].([]any); status != 200 || len(items) != 1 {
+		t.Fatalf("loans %d %v", status, loans)
+	}
+	// A claim for someone never insured: invalid, nothing recorded.
+	status, e = apiCall(t, farmer, "POST", srv.URL+"/api/v1/insurance/claims", "c1", `{"member_id":"nobody","category":"accident","hospital":"县医院","amount_fen":100,"incurred_on":"2020-01-01","documents":["x"]}`)
+	if status != 400 || e["error"].(map[string]any)["fields"].(map[string]any)["member_id"] == nil {
+		t.Fatalf("uninsured claim: %d %v", status, e)
+	}
+	status, fund := apiCall(t, farmer, "GET", srv.URL+"/api/v1/funds/health-insurance", "", "")
+	if status != 200 || fund["pledges_fen"].(float64) <= 0 || fund["claims_paid"].(float64) != 1 {
+		t.Fatalf("fund %d %v", status, fund)
+	}
+	if status, _ := apiCall(t, farmer, "GET", srv.URL+"/api/v1/loan-portfolio", "", ""); status != 403 {
+		t.Fatalf("a household read the portfolio: %d", status)
+	}
+	officer := login(t, srv.URL, "fuping", "fishpond-demo")
+	status, port := apiCall(t, officer, "GET", srv.URL+"/api/v1/loan-portfolio", "", "")
+	if items, _ := port["items"].([]any); status != 200 || len(items) != 1 || items[0].(map[string]any)["county_code"] != "130624" {
+		t.Fatalf("portfolio %d %v", status, port)
 	}
 }
