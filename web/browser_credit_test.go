@@ -34,7 +34,7 @@ func TestBrowserLoanAndFund(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("input[name=name]"), "farmer"),
 		chromedp.SendKeys(chromedp.CSS("input[name=password]"), "fishpond-demo"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("header.top")),
+		chromedp.WaitReady(chromedp.CSS("form[action='/logout']")),
 		chromedp.Navigate(srv.URL+"/loans"),
 		chromedp.WaitVisible(chromedp.CSS("form[action='/loans/apply']")),
 	)
@@ -46,6 +46,13 @@ func TestBrowserLoanAndFund(t *testing.T) {
 	}
 	narrow("the loan page")
 	shot("credit-loan")
+	loanURL := browsertest.Eval[string](t, ctx, "location.href")
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/lang/en"), chromedp.Navigate(loanURL), chromedp.WaitVisible(chromedp.CSS("section.kpis")))
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "by sales rule") || !strings.Contains(got, "active loan") {
+		t.Fatalf("the English loan page: %q", got)
+	}
+	shot("credit-loan-en")
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/lang/zh"))
 	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/insurance"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	narrow("the insurance page")
 	shot("insurance")
