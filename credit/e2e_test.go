@@ -144,6 +144,15 @@ func TestSeedLoanRepaidFromHarvestSales(t *testing.T) {
 		if err != nil || len(evs) != 2 || evs[0].CountyCode != povertyCounty {
 			t.Fatalf("events %+v %v", evs, err)
 		}
+		// The report's figures: lent in a poverty county in 2020H1, repaid on time in 2020H2.
+		h1, err := f.c.Metrics(ctx, "2020H1")
+		if err != nil || h1.Loans != 1 || h1.PovertyLoans != 1 || h1.PovertyBorrowers != 1 || h1.PovertyLent != fishpond.Yuan(2000) || h1.AutoDecided != 1 || h1.Settled != 0 {
+			t.Fatalf("2020H1 metrics %+v %v", h1, err)
+		}
+		h2, err := f.c.Metrics(ctx, "2020H2")
+		if err != nil || h2.Loans != 0 || h2.Settled != 1 || h2.SettledOnTime != 1 || h2.Repaid != total || h2.RepaymentRateBp() != 10000 {
+			t.Fatalf("2020H2 metrics %+v %v", h2, err)
+		}
 		// A later sale is the household's alone.
 		o := f.sell(t, s, "after", 10)
 		if got := f.balance(t, loan.AccountID); got != 0 || producerPart(t, f, o.ID) == 0 {

@@ -247,6 +247,14 @@ func TestClaimPaidFromFundFilledByPledges(t *testing.T) {
 		if err != nil || len(evs) < 2 || evs[0].CountyCode != povertyCounty || evs[1].Type != "insurance.claim.paid" {
 			t.Fatalf("events %+v %v", evs, err)
 		}
+		h1, err := ins.Metrics(ctx, "2020H1")
+		if err != nil || h1.InsuredHouseholds != 1 || h1.PovertyHouseholds != 1 || h1.InsuredPersons != len(bread) || h1.PremiumsPaid != premiums || h1.PledgesToAllFunds != fishpond.Yuan(1000) || h1.ClaimsPaid != 0 {
+			t.Fatalf("2020H1 metrics %+v %v", h1, err)
+		}
+		h2, err := ins.Metrics(ctx, "2020H2")
+		if err != nil || h2.ClaimsPaid != 2 || h2.PaidAmount != fishpond.Yuan(180) || h2.PovertyPaidAmount != fishpond.Yuan(180) || h2.ClaimsRejected != 1 || h2.InsuredHouseholds != 0 {
+			t.Fatalf("2020H2 metrics %+v %v", h2, err)
+		}
 		fund, _ = ins.Fund(ctx, "health-insurance")
 		if fund.ClaimsPaid < 1 || len(fund.Counties) != 1 || fund.Counties[0].CountyCode != povertyCounty {
 			t.Fatalf("fund %+v", fund)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"fishpond"
 	"fishpond/credit"
 )
 
@@ -37,20 +38,22 @@ func creditConfig() (credit.Config, error) {
 	return cfg, nil
 }
 
-const creditUsage = `usage: fishpond credit sweep|model [--db URL]
+const creditUsage = `usage: fishpond credit sweep|model|metrics [--db URL] [--period 2020H1]
 
   sweep   bring every open loan up to date now: open instalment windows, charge
           interest and penalties, collect schedule loans, mark overdue and settled
           loans (serve does this every hour)
-  model   print the scoring model in force as JSON (FISHPOND_CREDIT_MODEL to change it)`
+  model   print the scoring model in force as JSON (FISHPOND_CREDIT_MODEL to change it)
+  metrics print the half-year figures of microcredit and insurance as JSON (--period)`
 
 func runCredit(ctx context.Context, args []string) error {
-	if done, err := subcommand(args, creditUsage, "sweep", "model"); done {
+	if done, err := subcommand(args, creditUsage, "sweep", "model", "metrics"); done {
 		return err
 	}
 	var c commonFlags
 	fs := newFlags("credit "+args[0], "[--db URL]", creditUsage)
 	c.register(fs)
+	period := fs.String("period", "", "half-year period for metrics, e.g. 2020H1")
 	a, err := c.parseOpen(ctx, fs, args[1:])
 	if err != nil {
 		return err
@@ -58,6 +61,23 @@ func runCredit(ctx context.Context, args []string) error {
 	defer a.Close()
 	if args[0] == "model" {
 		b, _ := json.MarshalIndent(a.Credit.Config().Model, "", "  ")
+		fmt.Println(string(b))
+		return nil
+	}
+	if args[0] == "metrics" {
+		p, err := fishpond.ParsePeriod(*period)
+		if err != nil {
+			return fmt.Errorf("--period: %w", err)
+		}
+		cm, err := a.Credit.Metrics(ctx, p)
+		if err != nil {
+			return err
+		}
+		im, err := a.Insurance.Metrics(ctx, p)
+		if err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(map[string]any{"period": p, "credit": cm, "credit_repayment_rate_bp": cm.RepaymentRateBp(), "insurance": im}, "", "  ")
 		fmt.Println(string(b))
 		return nil
 	}
