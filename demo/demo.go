@@ -67,11 +67,12 @@ func Empty(ctx context.Context, d *db.DB) (bool, error) {
 
 // Deps are the capabilities the demo loads data through.
 type Deps struct {
-	Registry  *registry.Store
-	Access    *access.Service
-	Ledger    *ledger.Ledger
-	Assessor  *assess.Assessor
-	Market    *market.Store
+	Registry *registry.Store
+	Access   *access.Service
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
+	Market   *market.Store
+
 	Credit    *credit.Service    // optional: the microcredit step runs when set
 	Insurance *insurance.Service // optional: the insurance step runs when set
 }

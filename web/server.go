@@ -29,17 +29,18 @@ import (
 
 // Services are the capabilities the server exposes.
 type Services struct {
-	Access    *access.Service
-	Registry  *registry.Store
-	Ledger    *ledger.Ledger
-	Assessor  *assess.Assessor
-	Market    *market.Store
-	Payments  *payment.Service
-	Credit    *credit.Service    // microcredit (credit/)
-	Insurance *insurance.Service // micro health insurance (insurance/)
+	Access   *access.Service
+	Registry *registry.Store
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
+	Market   *market.Store
+	Payments *payment.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler
+
+	Credit    *credit.Service    // microcredit (credit/)
+	Insurance *insurance.Service // micro health insurance (insurance/)
 }
 
 // Server wires the capabilities to HTTP. Build it with New.

@@ -25,18 +25,19 @@ import (
 
 // app is everything a command needs, opened from the common flags.
 type app struct {
-	DB        *db.DB
-	Keys      *secret.Keys
-	Clock     fishpond.Clock
-	Access    *access.Service
-	Registry  *registry.Store
-	Ledger    *ledger.Ledger
-	Assessor  *assess.Assessor
-	Market    *market.Store
+	DB       *db.DB
+	Keys     *secret.Keys
+	Clock    fishpond.Clock
+	Access   *access.Service
+	Registry *registry.Store
+	Ledger   *ledger.Ledger
+	Assessor *assess.Assessor
+	Market   *market.Store
+	DataDir  string
+	Log      *slog.Logger
+
 	Credit    *credit.Service
 	Insurance *insurance.Service
-	DataDir   string
-	Log       *slog.Logger
 }
 
 // commonFlags are shared by every command that touches data.
