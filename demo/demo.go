@@ -11,7 +11,9 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/logistics"
@@ -78,6 +80,9 @@ type Deps struct {
 
 	Logistics *logistics.Store
 	Farms     *farms.Service
+
+	Credit    *credit.Service    // optional: the microcredit step runs when set
+	Insurance *insurance.Service // optional: the insurance step runs when set
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

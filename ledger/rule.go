@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,10 @@ type RuleSpec struct {
 	Bp        fishpond.Bp
 	Cap       fishpond.Money
 	Reference string // what the rule serves, e.g. "loan:<id>"
+	// Kinds, when not empty, limits the rule to inflows of transfers of these
+	// kinds (a loan takes its share of "market_settlement" proceeds, never of an
+	// insurance payout landing in the same wallet).
+	Kinds []string
 }
 
 // Rule statuses: a rule is active until it has moved its cap, then done. A
@@ -43,6 +48,7 @@ type Rule struct {
 	Moved     fishpond.Money
 	Status    string
 	Reference string
+	Kinds     []string // empty: every inflow
 	CreatedAt time.Time
 }
 
@@ -75,6 +81,11 @@ func AddRuleTx(ctx context.Context, tx *db.Tx, now time.Time, spec RuleSpec) (Ru
 	if utf8.RuneCountInString(spec.Reference) > 200 {
 		f["reference"] = "at most 200 characters"
 	}
+	for _, k := range spec.Kinds {
+		if k == "" || len(k) > maxKindLen || strings.ContainsAny(k, ", ") {
+			f["kinds"] = "transfer kinds without commas or spaces"
+		}
+	}
 	accts := map[string]acctInfo{}
 	for _, id := range []string{spec.Source, spec.Dest} {
 		var kind, cur string
@@ -98,23 +109,31 @@ func AddRuleTx(ctx context.Context, tx *db.Tx, now time.Time, spec RuleSpec) (Ru
 	if len(f) > 0 {
 		return Rule{}, fishpond.Invalid("invalid standing rule", f)
 	}
-	r := Rule{ID: newID(), Source: spec.Source, Dest: spec.Dest, Bp: spec.Bp, Cap: spec.Cap, Status: RuleActive, Reference: spec.Reference, CreatedAt: now.UTC()}
-	_, err := tx.ExecContext(ctx, "INSERT INTO ledger_rules (id, source_id, dest_id, bp, cap, moved, status, reference, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
-		r.ID, r.Source, r.Dest, int64(r.Bp), int64(r.Cap), r.Status, r.Reference, db.FormatTime(r.CreatedAt))
+	r := Rule{ID: newID(), Source: spec.Source, Dest: spec.Dest, Bp: spec.Bp, Cap: spec.Cap, Status: RuleActive, Reference: spec.Reference, Kinds: spec.Kinds, CreatedAt: now.UTC()}
+	_, err := tx.ExecContext(ctx, "INSERT INTO ledger_rules (id, source_id, dest_id, bp, cap, moved, status, reference, kinds, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+		r.ID, r.Source, r.Dest, int64(r.Bp), int64(r.Cap), r.Status, r.Reference, strings.Join(r.Kinds, ","), db.FormatTime(r.CreatedAt))
 	if err != nil {
 		return Rule{}, fishpond.Internal(err)
 	}
 	return r, nil
 }
 
-const ruleColumns = "id, source_id, dest_id, bp, cap, moved, status, reference, created_at"
+const ruleColumns = "id, source_id, dest_id, bp, cap, moved, status, reference, kinds, created_at"
 
 func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 	var r Rule
-	var created string
-	err := row.Scan(&r.ID, &r.Source, &r.Dest, &r.Bp, &r.Cap, &r.Moved, &r.Status, &r.Reference, &created)
+	var created, kinds string
+	err := row.Scan(&r.ID, &r.Source, &r.Dest, &r.Bp, &r.Cap, &r.Moved, &r.Status, &r.Reference, &kinds, &created)
 	r.CreatedAt = db.MustTime(created)
+	r.Kinds = splitKinds(kinds)
 	return r, err
+}
+
+func splitKinds(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // Rules lists the rules whose source is accountID, in the order they apply, done

@@ -55,6 +55,7 @@ type ruleState struct {
 	bp               fishpond.Bp
 	cap, moved       fishpond.Money
 	seq              int64
+	kinds            []string
 }
 
 // postItems is the one write path of the ledger: it checks idempotency keys,
@@ -156,11 +157,13 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	}
 	rules := map[string][]*ruleState{}
 	// Locked in id order (as every writer locks rules), applied in creation order.
-	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved, seq FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY id", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
+	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved, seq, kinds FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY id", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
 		r := &ruleState{}
-		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved, &r.seq); err != nil {
+		var kinds string
+		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved, &r.seq, &kinds); err != nil {
 			return err
 		}
+		r.kinds = splitKinds(kinds)
 		rules[r.source] = append(rules[r.source], r)
 		return nil
 	})
@@ -219,6 +222,9 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 				}
 				left := p.Amount // all rules together never move more than the inflow
 				for _, r := range rules[p.AccountID] {
+					if len(r.kinds) > 0 && !slices.Contains(r.kinds, req.Kind) {
+						continue
+					}
 					x := min(r.bp.Of(p.Amount), r.cap-r.moved, left)
 					if x <= 0 {
 						continue

@@ -692,7 +692,7 @@ func (s *Server) apiField(w http.ResponseWriter, r *http.Request, u access.User)
 	return nil
 }
 
-type claimJSON struct {
+type farmClaimJSON struct {
 	ID          string    `json:"id"`
 	FieldID     string    `json:"field_id"`
 	Mu          int64     `json:"mu"`
@@ -704,8 +704,8 @@ type claimJSON struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func toClaim(c farms.Claim) claimJSON {
-	return claimJSON{c.ID, c.FieldID, c.Mu, c.OrderID, c.OrderStatus, c.Certificate, int64(c.Share), c.Status, c.CreatedAt}
+func toFarmClaim(c farms.Claim) farmClaimJSON {
+	return farmClaimJSON{c.ID, c.FieldID, c.Mu, c.OrderID, c.OrderStatus, c.Certificate, int64(c.Share), c.Status, c.CreatedAt}
 }
 
 func (s *Server) apiMakeClaim(w http.ResponseWriter, r *http.Request, u access.User) error {
@@ -721,7 +721,7 @@ func (s *Server) apiMakeClaim(w http.ResponseWriter, r *http.Request, u access.U
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toClaim(c))
+	writeJSON(w, http.StatusCreated, toFarmClaim(c))
 	return nil
 }
 
@@ -730,9 +730,9 @@ func (s *Server) apiMyClaims(w http.ResponseWriter, r *http.Request, u access.Us
 	if err != nil {
 		return err
 	}
-	out := listPage[claimJSON]{Items: []claimJSON{}}
+	out := listPage[farmClaimJSON]{Items: []farmClaimJSON{}}
 	for _, c := range cs {
-		out.Items = append(out.Items, toClaim(c))
+		out.Items = append(out.Items, toFarmClaim(c))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -15,8 +15,10 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/demo"
 	"fishpond/farms"
+	"fishpond/insurance"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -42,11 +44,14 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
 	svc.Farms = farms.New(d, svc.Market, clock, farms.Config{FileDir: t.TempDir()})
 	deps := demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}
 	deps.Logistics = svc.Logistics
 	deps.Farms = svc.Farms
+	deps.Credit = svc.Credit
+	deps.Insurance = svc.Insurance
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

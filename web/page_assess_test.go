@@ -16,8 +16,10 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/demo"
 	"fishpond/farms"
+	"fishpond/insurance"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -42,6 +44,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
 	svc.Partners = partners.New(d, keys, acc, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
 	svc.Farms = farms.New(d, svc.Market, clock, farms.Config{FileDir: t.TempDir()})
@@ -49,6 +52,8 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	deps.Partners = svc.Partners
 	deps.Logistics = svc.Logistics
 	deps.Farms = svc.Farms
+	deps.Credit = svc.Credit
+	deps.Insurance = svc.Insurance
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

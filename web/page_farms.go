@@ -84,7 +84,7 @@ func init() {
 		"Sign contract":                       "签订合同",
 		"Rent schedule":                       "租金计划",
 		"Period":                              "租期",
-		"Due date":                            "应付日",
+		"Rent due":                            "应付日",
 		"rent_due":                            "待付",
 		"rent_paid":                           "已付",
 		"rent_cancelled":                      "已取消",
@@ -160,7 +160,7 @@ func init() {
 		"Net":                                 "净收入",
 		"Deliver to":                          "收货地址",
 		"Recipient":                           "收货人",
-		"Claims":                              "认领",
+		"Plot claims":                         "认领",
 		"No farm yet.":                        "还没有农场。",
 		"My land contracts":                   "我家的土地流转合同",
 	})

@@ -18,7 +18,9 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/logistics"
@@ -45,6 +47,9 @@ type Services struct {
 	PaymentSandbox http.Handler
 	// Logistics: warehouses, stations, parcels and pickup codes.
 	Logistics *logistics.Store
+
+	Credit    *credit.Service    // microcredit (credit/)
+	Insurance *insurance.Service // micro health insurance (insurance/)
 }
 
 // Server wires the capabilities to HTTP. Build it with New.

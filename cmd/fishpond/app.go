@@ -14,7 +14,9 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -40,6 +42,8 @@ type app struct {
 	Log      *slog.Logger
 
 	Logistics *logistics.Store
+	Credit    *credit.Service
+	Insurance *insurance.Service
 }
 
 // commonFlags are shared by every command that touches data.
@@ -177,6 +181,12 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	a.Partners = partners.New(d, keys, acc, clock)
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
 	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
+	ccfg, err := creditConfig()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Credit, a.Insurance = credit.New(d, led, reg, clock, ccfg), insurance.New(d, clock)
 	return a, nil
 }
 

@@ -35,6 +35,8 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Partners = a.Partners
 		deps.Logistics = a.Logistics
 		deps.Farms = a.Farms
+		deps.Credit = a.Credit
+		deps.Insurance = a.Insurance
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -80,6 +80,8 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	s.Partners = a.Partners
 	s.Logistics = a.Logistics
 	s.Farms = a.Farms
+	s.Credit = a.Credit
+	s.Insurance = a.Insurance
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
@@ -87,6 +89,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	go expireUnpaid(sweepCtx, a)
 	go logisticsSweep(sweepCtx, a)
 	go farms.Scheduler{Service: a.Farms, Interval: time.Minute, Log: a.Log}.Run(sweepCtx) // rent falls due; catches up at start
+	go creditSweeps(sweepCtx, a)
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
