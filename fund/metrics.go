@@ -1,0 +1,307 @@
+package fund
+
+import (
+	"context"
+	"time"
+
+	"fishpond"
+	"fishpond/internal/db"
+)
+
+// Outcome is what one programme achieved: people covered and what became of them.
+type Outcome struct {
+	ProgrammeID string
+	Name        string
+	Kind        string
+	Area        string
+	Capacity    int
+	People      int // enrolled and not dropped
+	Women       int
+	Students    int
+	Teachers    int // teachers and principals
+	Completed   int // completed or certified
+	Certified   int
+	Dropped     int
+	Placed      int
+	MonthlyWage fishpond.Money // sum of the placements' monthly wages
+	WagesPaid   fishpond.Money
+	PiecePaid   fishpond.Money
+	Visits      int
+	Disbursed   fishpond.Money
+}
+
+// Metrics are the fund's figures for the half-year report and the dashboard, over
+// [From, To) (dates, China time): disbursed by area and county, people covered
+// per programme, women, students and teachers, people trained and placed and their
+// wages, specialists, counties visited and volunteer hours.
+type Metrics struct {
+	From, To            string
+	Committed           fishpond.Money // funds' committed totals (whole life)
+	Allocated           fishpond.Money // area allocations (whole life)
+	Disbursed           fishpond.Money
+	DisbursedByArea     map[string]fishpond.Money
+	DisbursedByCounty   map[string]fishpond.Money
+	ToHouseholds        fishpond.Money
+	Programmes          []Outcome
+	People              int
+	Women               int
+	Students            int
+	Teachers            int
+	Trained             int
+	Placed              int
+	PlacedMonthlyWages  fishpond.Money
+	WagesPaid           fishpond.Money
+	PiecePaid           fishpond.Money
+	Specialists         int
+	CountiesVisited     int
+	VolunteerMinutes    int64
+	Volunteers          int
+	VolunteersMetTarget int // people with at least three hours in a calendar year of the range
+}
+
+// PeriodMetrics computes the metrics of a half-year reporting period.
+func (s *Service) PeriodMetrics(ctx context.Context, p fishpond.Principal, period fishpond.Period) (Metrics, error) {
+	from, to := period.Bounds()
+	return s.Metrics(ctx, p, from.Format(time.DateOnly), to.Format(time.DateOnly))
+}
+
+// Metrics computes the figures over [from, to) ("" from: the beginning; "" to: the end).
+func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to string) (Metrics, error) {
+	if !canRead(p) {
+		return Metrics{}, forbidden("无权查看基金 / not allowed to see the fund")
+	}
+	if from == "" {
+		from = "0000-01-01"
+	}
+	if to == "" {
+		to = "9999-12-31"
+	}
+	m := Metrics{From: from, To: to, DisbursedByArea: map[string]fishpond.Money{}, DisbursedByCounty: map[string]fishpond.Money{}}
+	q := s.db.Read()
+	// paid_at is an instant in UTC; the range's dates are China days.
+	fromT, toT := dayStart(from), dayStart(to)
+	one := func(dst any, query string, args ...any) error {
+		if err := q.QueryRowContext(ctx, query, args...).Scan(dst); err != nil {
+			return fishpond.Internal(err)
+		}
+		return nil
+	}
+	var committed, allocated int64
+	if err := one(&committed, "SELECT COALESCE(SUM(committed), 0) FROM fund_funds"); err != nil {
+		return m, err
+	}
+	if err := one(&allocated, "SELECT COALESCE(SUM(budget), 0) FROM fund_allocations WHERE parent_id = ''"); err != nil {
+		return m, err
+	}
+	m.Committed, m.Allocated = fishpond.Money(committed), fishpond.Money(allocated)
+
+	rows, err := q.QueryContext(ctx, `SELECT area, county_code, payee_kind, SUM(amount) FROM fund_disbursements
+		WHERE status = 'paid' AND paid_at >= ? AND paid_at < ? GROUP BY area, county_code, payee_kind`, fromT, toT)
+	if err != nil {
+		return m, fishpond.Internal(err)
+	}
+	for rows.Next() {
+		var area, county, kind string
+		var sum int64
+		if err := rows.Scan(&area, &county, &kind, &sum); err != nil {
+			rows.Close()
+			return m, fishpond.Internal(err)
+		}
+		m.Disbursed += fishpond.Money(sum)
+		m.DisbursedByArea[area] += fishpond.Money(sum)
+		if county != "" {
+			m.DisbursedByCounty[county] += fishpond.Money(sum)
+		}
+		if kind == PayeeHousehold {
+			m.ToHouseholds += fishpond.Money(sum)
+		}
+	}
+	rows.Close()
+
+	m.Programmes, err = outcomes(ctx, q, "", from, to, fromT, toT)
+	if err != nil {
+		return m, err
+	}
+	for _, o := range m.Programmes {
+		m.People += o.People
+		m.Women += o.Women
+		m.Students += o.Students
+		m.Teachers += o.Teachers
+		if o.Kind == KindVocational {
+			m.Trained += o.Completed
+		}
+		m.Placed += o.Placed
+		m.PlacedMonthlyWages += o.MonthlyWage
+		m.WagesPaid += o.WagesPaid
+		m.PiecePaid += o.PiecePaid
+	}
+	if err := one(&m.Specialists, "SELECT COUNT(*) FROM fund_specialists WHERE starts_on < ? AND ends_on >= ?", to, from); err != nil {
+		return m, err
+	}
+	if err := one(&m.CountiesVisited, `SELECT COUNT(*) FROM (SELECT county_code FROM fund_specialist_reports WHERE reported_on >= ? AND reported_on < ?
+		UNION SELECT county_code FROM fund_volunteer_hours WHERE served_on >= ? AND served_on < ?) c`, from, to, from, to); err != nil {
+		return m, err
+	}
+	if err := one(&m.VolunteerMinutes, "SELECT COALESCE(SUM(minutes), 0) FROM fund_volunteer_hours WHERE served_on >= ? AND served_on < ?", from, to); err != nil {
+		return m, err
+	}
+	if err := one(&m.Volunteers, "SELECT COUNT(DISTINCT staff_ref) FROM fund_volunteer_hours WHERE served_on >= ? AND served_on < ?", from, to); err != nil {
+		return m, err
+	}
+	// The target is per calendar year: a person counts once if any year of the
+	// range reached three hours.
+	if err := one(&m.VolunteersMetTarget, `SELECT COUNT(DISTINCT staff_ref) FROM (SELECT staff_ref, SUBSTR(served_on, 1, 4) AS y, SUM(minutes) AS total
+		FROM fund_volunteer_hours WHERE served_on >= ? AND served_on < ? GROUP BY staff_ref, SUBSTR(served_on, 1, 4)) t WHERE total >= ?`,
+		from, to, VolunteerTargetMinutes); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func dayStart(day string) string {
+	t, ok := parseDay(day)
+	if !ok {
+		if day < "2000" {
+			return "0000"
+		}
+		return "9999"
+	}
+	return db.FormatTime(t)
+}
+
+// ProgrammeOutcome computes one programme's outcome over its whole life.
+func (s *Service) ProgrammeOutcome(ctx context.Context, p fishpond.Principal, programmeID string) (Outcome, error) {
+	pr, err := s.Programme(ctx, p, programmeID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	os, err := outcomes(ctx, s.db.Read(), pr.ID, "0000-01-01", "9999-12-31", "0000", "9999")
+	if err != nil || len(os) == 0 {
+		return Outcome{}, err
+	}
+	return os[0], nil
+}
+
+// outcomes computes per-programme outcomes of facts dated in [from, to).
+func outcomes(ctx context.Context, q db.Querier, programmeID, from, to, fromT, toT string) ([]Outcome, error) {
+	cond, args := "", []any{}
+	if programmeID != "" {
+		cond, args = " WHERE pr.id = ?", append(args, programmeID)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT pr.id, pr.name, pr.kind, pr.area, pr.capacity FROM fund_programmes pr"+cond+" ORDER BY pr.area, pr.name", args...)
+	if err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	var out []Outcome
+	idx := map[string]int{}
+	for rows.Next() {
+		var o Outcome
+		if err := rows.Scan(&o.ProgrammeID, &o.Name, &o.Kind, &o.Area, &o.Capacity); err != nil {
+			rows.Close()
+			return nil, fishpond.Internal(err)
+		}
+		idx[o.ProgrammeID] = len(out)
+		out = append(out, o)
+	}
+	rows.Close()
+	each := func(query string, args []any, fn func(o *Outcome, sc func(...any) error) error) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fishpond.Internal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			err := fn(nil, func(dst ...any) error { return rows.Scan(append([]any{&id}, dst...)...) })
+			if err != nil {
+				return fishpond.Internal(err)
+			}
+			if i, ok := idx[id]; ok {
+				if err := fn(&out[i], nil); err != nil {
+					return err
+				}
+			}
+		}
+		return rows.Err()
+	}
+	// Enrolments by status, role and sex.
+	var status, role string
+	var woman, n int
+	if err := each(`SELECT programme_id, status, role, woman, COUNT(*) FROM fund_enrolments WHERE enrolled_on >= ? AND enrolled_on < ?
+		GROUP BY programme_id, status, role, woman`, []any{from, to}, func(o *Outcome, sc func(...any) error) error {
+		if o == nil {
+			return sc(&status, &role, &woman, &n)
+		}
+		if status == EnrolDropped {
+			o.Dropped += n
+			return nil
+		}
+		o.People += n
+		if woman != 0 {
+			o.Women += n
+		}
+		switch {
+		case role == RoleStudent:
+			o.Students += n
+		case staffRole(role):
+			o.Teachers += n
+		}
+		if status == EnrolCompleted || status == EnrolCertified {
+			o.Completed += n
+		}
+		if status == EnrolCertified {
+			o.Certified += n
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var wage int64
+	if err := each(`SELECT programme_id, COUNT(*), COALESCE(SUM(monthly_wage), 0) FROM fund_placements WHERE starts_on >= ? AND starts_on < ? GROUP BY programme_id`,
+		[]any{from, to}, func(o *Outcome, sc func(...any) error) error {
+			if o == nil {
+				return sc(&n, &wage)
+			}
+			o.Placed, o.MonthlyWage = n, fishpond.Money(wage)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	var kind string
+	var sum int64
+	if err := each(`SELECT programme_id, kind, SUM(amount) FROM fund_pay WHERE period >= ? AND period < ? GROUP BY programme_id, kind`,
+		[]any{from[:7], to[:7]}, func(o *Outcome, sc func(...any) error) error {
+			if o == nil {
+				return sc(&kind, &sum)
+			}
+			if kind == PayWage {
+				o.WagesPaid += fishpond.Money(sum)
+			} else {
+				o.PiecePaid += fishpond.Money(sum)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := each(`SELECT programme_id, COUNT(*) FROM fund_visits WHERE visited_on >= ? AND visited_on < ? GROUP BY programme_id`,
+		[]any{from, to}, func(o *Outcome, sc func(...any) error) error {
+			if o == nil {
+				return sc(&n)
+			}
+			o.Visits = n
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := each(`SELECT programme_id, SUM(amount) FROM fund_disbursements WHERE status = 'paid' AND programme_id <> '' AND paid_at >= ? AND paid_at < ? GROUP BY programme_id`,
+		[]any{fromT, toT}, func(o *Outcome, sc func(...any) error) error {
+			if o == nil {
+				return sc(&sum)
+			}
+			o.Disbursed = fishpond.Money(sum)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
