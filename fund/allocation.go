@@ -16,18 +16,18 @@ import (
 // children; Pending what waits for a second approver (already reserved, so that
 // two requests cannot together overspend the budget).
 type Allocation struct {
-	ID          string
-	FundID      string
-	ParentID    string
-	Area        string
-	CountyCode  string
-	ProgrammeID string
-	Budget      fishpond.Money
-	Note        string
-	CreatedBy   string
-	CreatedAt   time.Time
-	Actual      fishpond.Money
-	Pending     fishpond.Money
+	ID          string         `json:"id"`
+	FundID      string         `json:"fund_id"`
+	ParentID    string         `json:"parent_id"`
+	Area        string         `json:"area"`
+	CountyCode  string         `json:"county_code"`
+	ProgrammeID string         `json:"programme_id"`
+	Budget      fishpond.Money `json:"budget_fen"`
+	Note        string         `json:"note"`
+	CreatedBy   string         `json:"created_by"`
+	CreatedAt   time.Time      `json:"created_at"`
+	Actual      fishpond.Money `json:"actual_fen"`
+	Pending     fishpond.Money `json:"pending_fen"`
 }
 
 // Remaining is what can still be requested against the allocation.
@@ -36,12 +36,12 @@ func (a Allocation) Remaining() fishpond.Money { return a.Budget - a.Actual - a.
 // AllocationInput allocates part of a fund: to an area (county and programme
 // empty), or under that area to one county or one programme.
 type AllocationInput struct {
-	FundID      string
-	Area        string
-	CountyCode  string
-	ProgrammeID string
-	Budget      fishpond.Money
-	Note        string
+	FundID      string         `json:"fund_id,omitempty"`
+	Area        string         `json:"area,omitempty"`
+	CountyCode  string         `json:"county_code,omitempty"`
+	ProgrammeID string         `json:"programme_id,omitempty"`
+	Budget      fishpond.Money `json:"budget_fen,omitempty"`
+	Note        string         `json:"note,omitempty"`
 }
 
 // Allocate records an allocation. Area allocations together never exceed the

@@ -30,44 +30,44 @@ const (
 
 // Disbursement is money leaving the fund against an allocation.
 type Disbursement struct {
-	ID             string
-	FundID         string
-	AllocationID   string
-	Area           string
-	CountyCode     string
-	ProgrammeID    string
-	PayeeKind      string
-	Payee          string // partner's or programme's name; for a household, its id
-	HouseholdID    string
-	EnrolmentID    string // the student or teacher supported, for education awards
-	Purpose        string
-	Amount         fishpond.Money
-	Status         string
-	IdempotencyKey string
-	RequestedBy    string
-	RequestedAt    time.Time
-	DecidedBy      string
-	DecidedAt      time.Time
-	Reason         string
-	TransferID     string
-	PaidAt         time.Time
-	Documents      int
+	ID             string         `json:"id"`
+	FundID         string         `json:"fund_id"`
+	AllocationID   string         `json:"allocation_id"`
+	Area           string         `json:"area"`
+	CountyCode     string         `json:"county_code"`
+	ProgrammeID    string         `json:"programme_id"`
+	PayeeKind      string         `json:"payee_kind"`
+	Payee          string         `json:"payee"` // partner's or programme's name; for a household, its id
+	HouseholdID    string         `json:"household_id"`
+	EnrolmentID    string         `json:"enrolment_id"` // the student or teacher supported, for education awards
+	Purpose        string         `json:"purpose"`
+	Amount         fishpond.Money `json:"amount_fen"`
+	Status         string         `json:"status"`
+	IdempotencyKey string         `json:"idempotency_key"`
+	RequestedBy    string         `json:"requested_by"`
+	RequestedAt    time.Time      `json:"requested_at"`
+	DecidedBy      string         `json:"decided_by"`
+	DecidedAt      time.Time      `json:"decided_at"`
+	Reason         string         `json:"reason"`
+	TransferID     string         `json:"transfer_id"`
+	PaidAt         time.Time      `json:"paid_at"`
+	Documents      int            `json:"documents"`
 	// Replayed is true when the idempotency key had been used with the same
 	// request: the first result is returned and nothing new was written.
-	Replayed bool
+	Replayed bool `json:"replayed"`
 }
 
 // DisbursementInput requests a disbursement.
 type DisbursementInput struct {
-	AllocationID   string
-	PayeeKind      string
-	Payee          string // partner or programme name (programme: defaults to the programme's)
-	HouseholdID    string // payee kind household
-	ProgrammeID    string // optional; defaults to the allocation's programme
-	EnrolmentID    string // optional: the enrolled student or teacher this supports
-	Purpose        string
-	Amount         fishpond.Money
-	IdempotencyKey string
+	AllocationID   string         `json:"allocation_id,omitempty"`
+	PayeeKind      string         `json:"payee_kind,omitempty"`
+	Payee          string         `json:"payee,omitempty"`        // partner or programme name (programme: defaults to the programme's)
+	HouseholdID    string         `json:"household_id,omitempty"` // payee kind household
+	ProgrammeID    string         `json:"programme_id,omitempty"` // optional; defaults to the allocation's programme
+	EnrolmentID    string         `json:"enrolment_id,omitempty"` // optional: the enrolled student or teacher this supports
+	Purpose        string         `json:"purpose,omitempty"`
+	Amount         fishpond.Money `json:"amount_fen,omitempty"`
+	IdempotencyKey string         `json:"idempotency_key,omitempty"`
 }
 
 // RequestDisbursement records a disbursement against an allocation. At or below

@@ -21,14 +21,14 @@ const MaxDocument = 5 << 20
 // Document is a supporting document of a disbursement; Content only from
 // DocumentContent.
 type Document struct {
-	ID             string
-	DisbursementID string
-	Filename       string
-	ContentType    string
-	Size           int64
-	SHA256         string
-	UploadedBy     string
-	UploadedAt     time.Time
+	ID             string    `json:"id"`
+	DisbursementID string    `json:"disbursement_id"`
+	Filename       string    `json:"filename"`
+	ContentType    string    `json:"content_type"`
+	Size           int64     `json:"size"`
+	SHA256         string    `json:"sha256"`
+	UploadedBy     string    `json:"uploaded_by"`
+	UploadedAt     time.Time `json:"uploaded_at"`
 }
 
 // AttachDocument stores a supporting document for a disbursement. The content

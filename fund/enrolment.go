@@ -47,35 +47,35 @@ func staffRole(r string) bool { return r == RoleTeacher || r == RolePrincipal }
 
 // Enrolment is one person in one programme.
 type Enrolment struct {
-	ID          string
-	ProgrammeID string
-	CountyCode  string
-	HouseholdID string // "" for school staff
-	MemberID    string // "" for school staff
-	StaffRef    string // a school's staff reference for teachers and principals
-	Role        string
-	Woman       bool
-	Course      string
-	Status      string
-	Certificate string
-	EnrolledOn  string
-	CompletedOn string
-	CreatedBy   string
-	CreatedAt   time.Time
+	ID          string    `json:"id"`
+	ProgrammeID string    `json:"programme_id"`
+	CountyCode  string    `json:"county_code"`
+	HouseholdID string    `json:"household_id"` // "" for school staff
+	MemberID    string    `json:"member_id"`    // "" for school staff
+	StaffRef    string    `json:"staff_ref"`    // a school's staff reference for teachers and principals
+	Role        string    `json:"role"`
+	Woman       bool      `json:"woman"`
+	Course      string    `json:"course"`
+	Status      string    `json:"status"`
+	Certificate string    `json:"certificate"`
+	EnrolledOn  string    `json:"enrolled_on"`
+	CompletedOn string    `json:"completed_on"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // EnrolInput enrols a registry member (HouseholdID, MemberID) or, in education
 // programmes, a teacher or principal (StaffRef, CountyCode, Woman).
 type EnrolInput struct {
-	ProgrammeID string
-	HouseholdID string
-	MemberID    string
-	StaffRef    string
-	CountyCode  string
-	Woman       bool
-	Role        string
-	Course      string
-	On          string // YYYY-MM-DD; "" is today
+	ProgrammeID string `json:"programme_id,omitempty"`
+	HouseholdID string `json:"household_id,omitempty"`
+	MemberID    string `json:"member_id,omitempty"`
+	StaffRef    string `json:"staff_ref,omitempty"`
+	CountyCode  string `json:"county_code,omitempty"`
+	Woman       bool   `json:"woman,omitempty"`
+	Role        string `json:"role,omitempty"`
+	Course      string `json:"course,omitempty"`
+	On          string `json:"on,omitempty"` // YYYY-MM-DD; "" is today
 }
 
 // canEnrol: the fund's staff, and officers of the household's county.

@@ -72,26 +72,26 @@ func validArea(a string) bool { _, ok := AreaWords[a]; return ok }
 
 // Fund is a committed sum of money to spend over a period.
 type Fund struct {
-	ID            string
-	Name          string
-	Committed     fishpond.Money
-	StartsOn      string // YYYY-MM-DD
-	EndsOn        string
-	FourEyesAbove fishpond.Money // disbursements above this need a second approver
-	CreatedBy     string
-	CreatedAt     time.Time
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	Committed     fishpond.Money `json:"committed_fen"`
+	StartsOn      string         `json:"starts_on"` // YYYY-MM-DD
+	EndsOn        string         `json:"ends_on"`
+	FourEyesAbove fishpond.Money `json:"four_eyes_above_fen"` // disbursements above this need a second approver
+	CreatedBy     string         `json:"created_by"`
+	CreatedAt     time.Time      `json:"created_at"`
 }
 
 // FundInput creates a fund.
 type FundInput struct {
-	Name          string
-	Committed     fishpond.Money
-	StartsOn      string
-	EndsOn        string
-	FourEyesAbove fishpond.Money
+	Name          string         `json:"name,omitempty"`
+	Committed     fishpond.Money `json:"committed_fen,omitempty"`
+	StartsOn      string         `json:"starts_on,omitempty"`
+	EndsOn        string         `json:"ends_on,omitempty"`
+	FourEyesAbove fishpond.Money `json:"four_eyes_above_fen,omitempty"`
 	// IdempotencyKey makes the capital transfer safe to retry; "" derives one
 	// from the name (a fund's name is unique).
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // Fund ledger accounts, owner FundOwner(id): cash (asset) holds what is left to

@@ -76,7 +76,7 @@ func (e *env) household(t *testing.T, county string, people ...person) registry.
 	h, err := e.reg.CreateHousehold(e.ctx, fishpond.System, registry.HouseholdInput{CountyCode: county, Town: "城关镇", Village: "一村",
 		Number: fmt.Sprintf("H%04d", e.seq), RegisteredYear: 2014, PovertyCause: registry.CauseLackOfSkills,
 		Indicators: registry.Indicators{FoodClothingSecure: true, CompulsoryEducation: true, MedicalInsurance: true, HousingSafety: "A", SafeWater: true},
-		Members: ms})
+		Members:    ms})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,23 +9,23 @@ import (
 // HouseholdEntry is one enrolment of a household member, with its programme.
 type HouseholdEntry struct {
 	Enrolment
-	ProgrammeName string
-	Kind          string
-	Area          string
+	ProgrammeName string `json:"programme_name"`
+	Kind          string `json:"kind"`
+	Area          string `json:"area"`
 }
 
 // HouseholdHistory is everything the programmes did for one household: its
 // members' enrolments, placements, wage and piece-rate pay, direct disbursements
 // and the home visits it received.
 type HouseholdHistory struct {
-	HouseholdID   string
-	Enrolments    []HouseholdEntry
-	Placements    []Placement
-	Pay           []Pay
-	Disbursements []Disbursement
-	Visits        []Visit
-	WagesPaid     fishpond.Money
-	Transfers     fishpond.Money
+	HouseholdID   string           `json:"household_id"`
+	Enrolments    []HouseholdEntry `json:"enrolments"`
+	Placements    []Placement      `json:"placements"`
+	Pay           []Pay            `json:"pay"`
+	Disbursements []Disbursement   `json:"disbursements"`
+	Visits        []Visit          `json:"visits"`
+	WagesPaid     fishpond.Money   `json:"wages_paid_fen"`
+	Transfers     fishpond.Money   `json:"transfers_fen"`
 }
 
 // HouseholdProgrammes returns a household's programme history to whoever may see

@@ -10,24 +10,24 @@ import (
 
 // Outcome is what one programme achieved: people covered and what became of them.
 type Outcome struct {
-	ProgrammeID string
-	Name        string
-	Kind        string
-	Area        string
-	Capacity    int
-	People      int // enrolled and not dropped
-	Women       int
-	Students    int
-	Teachers    int // teachers and principals
-	Completed   int // completed or certified
-	Certified   int
-	Dropped     int
-	Placed      int
-	MonthlyWage fishpond.Money // sum of the placements' monthly wages
-	WagesPaid   fishpond.Money
-	PiecePaid   fishpond.Money
-	Visits      int
-	Disbursed   fishpond.Money
+	ProgrammeID string         `json:"programme_id"`
+	Name        string         `json:"name"`
+	Kind        string         `json:"kind"`
+	Area        string         `json:"area"`
+	Capacity    int            `json:"capacity"`
+	People      int            `json:"people"` // enrolled and not dropped
+	Women       int            `json:"women"`
+	Students    int            `json:"students"`
+	Teachers    int            `json:"teachers"`  // teachers and principals
+	Completed   int            `json:"completed"` // completed or certified
+	Certified   int            `json:"certified"`
+	Dropped     int            `json:"dropped"`
+	Placed      int            `json:"placed"`
+	MonthlyWage fishpond.Money `json:"monthly_wage_fen"` // sum of the placements' monthly wages
+	WagesPaid   fishpond.Money `json:"wages_paid_fen"`
+	PiecePaid   fishpond.Money `json:"piece_paid_fen"`
+	Visits      int            `json:"visits"`
+	Disbursed   fishpond.Money `json:"disbursed_fen"`
 }
 
 // Metrics are the fund's figures for the half-year report and the dashboard, over
@@ -35,28 +35,29 @@ type Outcome struct {
 // per programme, women, students and teachers, people trained and placed and their
 // wages, specialists, counties visited and volunteer hours.
 type Metrics struct {
-	From, To            string
-	Committed           fishpond.Money // funds' committed totals (whole life)
-	Allocated           fishpond.Money // area allocations (whole life)
-	Disbursed           fishpond.Money
-	DisbursedByArea     map[string]fishpond.Money
-	DisbursedByCounty   map[string]fishpond.Money
-	ToHouseholds        fishpond.Money
-	Programmes          []Outcome
-	People              int
-	Women               int
-	Students            int
-	Teachers            int
-	Trained             int
-	Placed              int
-	PlacedMonthlyWages  fishpond.Money
-	WagesPaid           fishpond.Money
-	PiecePaid           fishpond.Money
-	Specialists         int
-	CountiesVisited     int
-	VolunteerMinutes    int64
-	Volunteers          int
-	VolunteersMetTarget int // people with at least three hours in a calendar year of the range
+	From                string                    `json:"from"`
+	To                  string                    `json:"to"`
+	Committed           fishpond.Money            `json:"committed_fen"` // funds' committed totals (whole life)
+	Allocated           fishpond.Money            `json:"allocated_fen"` // area allocations (whole life)
+	Disbursed           fishpond.Money            `json:"disbursed_fen"`
+	DisbursedByArea     map[string]fishpond.Money `json:"disbursed_by_area_fen"`
+	DisbursedByCounty   map[string]fishpond.Money `json:"disbursed_by_county_fen"`
+	ToHouseholds        fishpond.Money            `json:"to_households_fen"`
+	Programmes          []Outcome                 `json:"programmes"`
+	People              int                       `json:"people"`
+	Women               int                       `json:"women"`
+	Students            int                       `json:"students"`
+	Teachers            int                       `json:"teachers"`
+	Trained             int                       `json:"trained"`
+	Placed              int                       `json:"placed"`
+	PlacedMonthlyWages  fishpond.Money            `json:"placed_monthly_wages_fen"`
+	WagesPaid           fishpond.Money            `json:"wages_paid_fen"`
+	PiecePaid           fishpond.Money            `json:"piece_paid_fen"`
+	Specialists         int                       `json:"specialists"`
+	CountiesVisited     int                       `json:"counties_visited"`
+	VolunteerMinutes    int64                     `json:"volunteer_minutes"`
+	Volunteers          int                       `json:"volunteers"`
+	VolunteersMetTarget int                       `json:"volunteers_met_target"` // people with at least three hours in a calendar year of the range
 }
 
 // PeriodMetrics computes the metrics of a half-year reporting period.

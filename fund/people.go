@@ -13,22 +13,22 @@ import (
 // Specialist is a member of staff posted to a county as a poverty-alleviation
 // specialist (扶贫特派员) for a period.
 type Specialist struct {
-	ID          string
-	StaffRef    string
-	DisplayName string
-	CountyCode  string
-	StartsOn    string
-	EndsOn      string
-	Reports     int
+	ID          string `json:"id"`
+	StaffRef    string `json:"staff_ref"`
+	DisplayName string `json:"display_name"`
+	CountyCode  string `json:"county_code"`
+	StartsOn    string `json:"starts_on"`
+	EndsOn      string `json:"ends_on"`
+	Reports     int    `json:"reports"`
 }
 
 // SpecialistInput posts a specialist.
 type SpecialistInput struct {
-	StaffRef    string
-	DisplayName string
-	CountyCode  string
-	StartsOn    string
-	EndsOn      string
+	StaffRef    string `json:"staff_ref,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	CountyCode  string `json:"county_code,omitempty"`
+	StartsOn    string `json:"starts_on,omitempty"`
+	EndsOn      string `json:"ends_on,omitempty"`
 }
 
 // PostSpecialist records a posting. The same person cannot be posted to two
@@ -139,23 +139,23 @@ const VolunteerTargetMinutes = 180
 
 // VolunteerInput logs public-service time of a member of staff.
 type VolunteerInput struct {
-	StaffRef       string
-	CountyCode     string
-	Project        string
-	Minutes        int64
-	On             string
-	IdempotencyKey string
+	StaffRef       string `json:"staff_ref,omitempty"`
+	CountyCode     string `json:"county_code,omitempty"`
+	Project        string `json:"project,omitempty"`
+	Minutes        int64  `json:"minutes,omitempty"`
+	On             string `json:"on,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // VolunteerEntry is one logged stint.
 type VolunteerEntry struct {
-	ID         string
-	StaffRef   string
-	CountyCode string
-	Project    string
-	Minutes    int64
-	ServedOn   string
-	Replayed   bool
+	ID         string `json:"id"`
+	StaffRef   string `json:"staff_ref"`
+	CountyCode string `json:"county_code"`
+	Project    string `json:"project"`
+	Minutes    int64  `json:"minutes"`
+	ServedOn   string `json:"served_on"`
+	Replayed   bool   `json:"replayed"`
 }
 
 // LogVolunteer records volunteer time against a county project, once per
@@ -221,19 +221,19 @@ func (s *Service) LogVolunteer(ctx context.Context, p fishpond.Principal, in Vol
 
 // VolunteerYear is one person's public service in a year against the target.
 type VolunteerYear struct {
-	StaffRef string
-	Minutes  int64
-	Counties int
-	Met      bool
+	StaffRef string `json:"staff_ref"`
+	Minutes  int64  `json:"minutes"`
+	Counties int    `json:"counties"`
+	Met      bool   `json:"met"`
 }
 
 // VolunteerSummary is a year's volunteer log with the per-person target.
 type VolunteerSummary struct {
-	Year         int
-	People       []VolunteerYear
-	TotalMinutes int64
-	MetTarget    int
-	Recent       []VolunteerEntry
+	Year         int              `json:"year"`
+	People       []VolunteerYear  `json:"people"`
+	TotalMinutes int64            `json:"total_minutes"`
+	MetTarget    int              `json:"met_target"`
+	Recent       []VolunteerEntry `json:"recent"`
 }
 
 // Hours renders minutes as hours with one decimal, e.g. "2.5".

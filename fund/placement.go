@@ -18,25 +18,25 @@ import (
 // it lasts). "One person employed, the whole family out of poverty": its wages are
 // paid into the household's wage income (PayWage).
 type Placement struct {
-	ID          string
-	EnrolmentID string
-	ProgrammeID string
-	CountyCode  string
-	HouseholdID string
-	MemberID    string
-	Employer    string
-	MonthlyWage fishpond.Money
-	StartsOn    string
-	EndsOn      string
-	CreatedAt   time.Time
+	ID          string         `json:"id"`
+	EnrolmentID string         `json:"enrolment_id"`
+	ProgrammeID string         `json:"programme_id"`
+	CountyCode  string         `json:"county_code"`
+	HouseholdID string         `json:"household_id"`
+	MemberID    string         `json:"member_id"`
+	Employer    string         `json:"employer"`
+	MonthlyWage fishpond.Money `json:"monthly_wage_fen"`
+	StartsOn    string         `json:"starts_on"`
+	EndsOn      string         `json:"ends_on"`
+	CreatedAt   time.Time      `json:"created_at"`
 }
 
 // PlaceInput places a trained person in a job.
 type PlaceInput struct {
-	EnrolmentID string
-	Employer    string
-	MonthlyWage fishpond.Money
-	StartsOn    string
+	EnrolmentID string         `json:"enrolment_id,omitempty"`
+	Employer    string         `json:"employer,omitempty"`
+	MonthlyWage fishpond.Money `json:"monthly_wage_fen,omitempty"`
+	StartsOn    string         `json:"starts_on,omitempty"`
 }
 
 // Place records a job placement of a vocational programme's graduate (completed
@@ -160,19 +160,19 @@ func scanPlacement(sc interface{ Scan(...any) error }) (Placement, error) {
 // Pay is one payment of wages (a placement's month) or piece-rate work (units
 // of a period) into a household's wage income.
 type Pay struct {
-	ID          string
-	EnrolmentID string
-	PlacementID string
-	ProgrammeID string
-	CountyCode  string
-	HouseholdID string
-	Kind        string // wage or piece
-	Period      string // YYYY-MM
-	Units       int64
-	Amount      fishpond.Money
-	TransferID  string
-	PaidAt      time.Time
-	Replayed    bool
+	ID          string         `json:"id"`
+	EnrolmentID string         `json:"enrolment_id"`
+	PlacementID string         `json:"placement_id"`
+	ProgrammeID string         `json:"programme_id"`
+	CountyCode  string         `json:"county_code"`
+	HouseholdID string         `json:"household_id"`
+	Kind        string         `json:"kind"`   // wage or piece
+	Period      string         `json:"period"` // YYYY-MM
+	Units       int64          `json:"units"`
+	Amount      fishpond.Money `json:"amount_fen"`
+	TransferID  string         `json:"transfer_id"`
+	PaidAt      time.Time      `json:"paid_at"`
+	Replayed    bool           `json:"replayed"`
 }
 
 // Pay kinds.

@@ -34,33 +34,33 @@ var KindWords = map[string][2]string{
 // Programme is what the fund runs for people: an area, counties, who may join
 // (Rule), how many (Capacity) and when.
 type Programme struct {
-	ID        string
-	FundID    string
-	Area      string
-	Kind      string
-	Name      string
-	Rule      Rule
-	Capacity  int
-	StartsOn  string
-	EndsOn    string
-	PieceRate fishpond.Money // fen per unit of piece-rate work (labelled item batch, home visit)
-	Counties  []string
-	CreatedBy string
-	CreatedAt time.Time
+	ID        string         `json:"id"`
+	FundID    string         `json:"fund_id"`
+	Area      string         `json:"area"`
+	Kind      string         `json:"kind"`
+	Name      string         `json:"name"`
+	Rule      Rule           `json:"rule"`
+	Capacity  int            `json:"capacity"`
+	StartsOn  string         `json:"starts_on"`
+	EndsOn    string         `json:"ends_on"`
+	PieceRate fishpond.Money `json:"piece_rate_fen"` // fen per unit of piece-rate work (labelled item batch, home visit)
+	Counties  []string       `json:"counties"`
+	CreatedBy string         `json:"created_by"`
+	CreatedAt time.Time      `json:"created_at"`
 }
 
 // ProgrammeInput creates a programme.
 type ProgrammeInput struct {
-	FundID    string
-	Area      string
-	Kind      string
-	Name      string
-	Rule      Rule
-	Capacity  int
-	StartsOn  string
-	EndsOn    string
-	PieceRate fishpond.Money
-	Counties  []string
+	FundID    string         `json:"fund_id,omitempty"`
+	Area      string         `json:"area,omitempty"`
+	Kind      string         `json:"kind,omitempty"`
+	Name      string         `json:"name,omitempty"`
+	Rule      Rule           `json:"rule,omitempty"`
+	Capacity  int            `json:"capacity,omitempty"`
+	StartsOn  string         `json:"starts_on,omitempty"`
+	EndsOn    string         `json:"ends_on,omitempty"`
+	PieceRate fishpond.Money `json:"piece_rate_fen,omitempty"`
+	Counties  []string       `json:"counties,omitempty"`
 }
 
 // CreateProgramme records a programme of a fund.

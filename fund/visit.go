@@ -12,23 +12,23 @@ import (
 // Visit is a parenting home visit by a women's-programme visitor to a registered
 // family with a child aged 0–3.
 type Visit struct {
-	ID            string
-	EnrolmentID   string
-	ProgrammeID   string
-	CountyCode    string
-	HouseholdID   string
-	ChildMemberID string
-	VisitedOn     string
-	Note          string
+	ID            string `json:"id"`
+	EnrolmentID   string `json:"enrolment_id"`
+	ProgrammeID   string `json:"programme_id"`
+	CountyCode    string `json:"county_code"`
+	HouseholdID   string `json:"household_id"`
+	ChildMemberID string `json:"child_member_id"`
+	VisitedOn     string `json:"visited_on"`
+	Note          string `json:"note"`
 }
 
 // VisitInput logs a visit.
 type VisitInput struct {
-	EnrolmentID   string // the visitor's enrolment
-	HouseholdID   string // the family visited
-	ChildMemberID string // its child aged 0–3
-	On            string // YYYY-MM-DD
-	Note          string
+	EnrolmentID   string `json:"enrolment_id,omitempty"`    // the visitor's enrolment
+	HouseholdID   string `json:"household_id,omitempty"`    // the family visited
+	ChildMemberID string `json:"child_member_id,omitempty"` // its child aged 0–3
+	On            string `json:"on,omitempty"`              // YYYY-MM-DD
+	Note          string `json:"note,omitempty"`
 }
 
 // LogVisit records a home visit. The visited family must be registered in one of
