@@ -71,6 +71,11 @@ func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to st
 	if !canRead(p) {
 		return Metrics{}, forbidden("无权查看基金 / not allowed to see the fund")
 	}
+	for k, v := range map[string]string{"from": from, "to": to} {
+		if _, ok := parseDay(v); v != "" && !ok {
+			return Metrics{}, fishpond.Invalid("日期有误 / invalid date", map[string]string{k: "a date like 2020-01-01"})
+		}
+	}
 	if from == "" {
 		from = "0000-01-01"
 	}

@@ -17,6 +17,7 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/fund"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -38,8 +39,8 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	t.Cleanup(led.Close)
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg), Fund: fund.New(d, reg, clock)}
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Fund: svc.Fund}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.

@@ -14,6 +14,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/fund"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -31,6 +32,7 @@ type app struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Fund     *fund.Service
 	DataDir  string
 	Log      *slog.Logger
 }
@@ -165,7 +167,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), Fund: fund.New(d, reg, clock), DataDir: c.resolvedDataDir(), Log: log}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its

@@ -73,7 +73,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	defer sb.Close()
 	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
-		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
+		Market: a.Market, Fund: a.Fund, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
 	s.SecureCookies = opt.secure
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
