@@ -306,3 +306,42 @@ func (s *Service) payInto(ctx context.Context, tx *db.Tx, pay Pay, memo, by stri
 	}
 	return pay, nil
 }
+
+// PlacementView is a placement with what it has paid so far.
+type PlacementView struct {
+	Placement
+	WagesPaid fishpond.Money `json:"wages_paid_fen"`
+	Months    int            `json:"months_paid"`
+}
+
+// Placements lists a programme's placements with the wages paid, for its page.
+func (s *Service) Placements(ctx context.Context, p fishpond.Principal, programmeID string) ([]PlacementView, error) {
+	pr, err := s.Programme(ctx, p, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT pl.id, pl.enrolment_id, pl.programme_id, pl.county_code, pl.household_id, pl.member_id, pl.employer,
+		pl.monthly_wage, pl.starts_on, pl.ends_on, pl.created_at, COALESCE(SUM(pay.amount), 0), COUNT(pay.id)
+		FROM fund_placements pl LEFT JOIN fund_pay pay ON pay.placement_id = pl.id AND pay.kind = 'wage'
+		WHERE pl.programme_id = ? GROUP BY pl.id, pl.enrolment_id, pl.programme_id, pl.county_code, pl.household_id, pl.member_id, pl.employer,
+		pl.monthly_wage, pl.starts_on, pl.ends_on, pl.created_at ORDER BY pl.starts_on, pl.id`, pr.ID)
+	if err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	defer rows.Close()
+	var out []PlacementView
+	for rows.Next() {
+		var v PlacementView
+		var wage, paid int64
+		var created string
+		if err := rows.Scan(&v.ID, &v.EnrolmentID, &v.ProgrammeID, &v.CountyCode, &v.HouseholdID, &v.MemberID, &v.Employer, &wage, &v.StartsOn, &v.EndsOn,
+			&created, &paid, &v.Months); err != nil {
+			return nil, fishpond.Internal(err)
+		}
+		v.MonthlyWage, v.WagesPaid, v.CreatedAt = fishpond.Money(wage), fishpond.Money(paid), db.MustTime(created)
+		if canRead(p) || p.CanSeeCounty(v.CountyCode) {
+			out = append(out, v)
+		}
+	}
+	return out, rows.Err()
+}

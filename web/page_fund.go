@@ -1,0 +1,572 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/fund"
+)
+
+// The fund's pages: the dashboard (committed, allocated, disbursed by area and
+// county, with charts and the report's figures), the approvals queue for the second
+// approver, programme pages, a household's programme history and the volunteer
+// log with the specialists posted to counties.
+func init() {
+	capabilityPages = append(capabilityPages, func(s *Server, m *http.ServeMux) {
+		m.HandleFunc("GET /fund", s.page(s.fundPage))
+		m.HandleFunc("POST /fund/funds", s.page(s.fundCreateSubmit))
+		m.HandleFunc("POST /fund/allocations", s.page(s.fundAllocateSubmit))
+		m.HandleFunc("POST /fund/disbursements", s.page(s.fundDisburseSubmit))
+		m.HandleFunc("POST /fund/programmes", s.page(s.fundProgrammeSubmit))
+		m.HandleFunc("GET /fund/approvals", s.page(s.fundApprovalsPage))
+		m.HandleFunc("POST /fund/disbursements/{id}/{action}", s.page(s.fundDecisionSubmit))
+		m.HandleFunc("GET /fund/documents/{id}", s.page(s.fundDocument))
+		m.HandleFunc("GET /fund/programmes/{id}", s.page(s.programmePage))
+		m.HandleFunc("POST /fund/programmes/{id}/{action}", s.page(s.programmeSubmit))
+		m.HandleFunc("GET /households/{id}/programmes", s.page(s.householdProgrammesPage))
+		m.HandleFunc("POST /households/{id}/programmes", s.page(s.householdEnrolSubmit))
+		m.HandleFunc("GET /fund/volunteers", s.page(s.volunteersPage))
+		m.HandleFunc("POST /fund/volunteers/{action}", s.page(s.volunteersSubmit))
+	})
+	funcs["area"] = func(v view, a string) string { return wordsOf(v.Lang, fund.AreaWords[a], a) }
+	funcs["progkind"] = func(v view, k string) string { return wordsOf(v.Lang, fund.KindWords[k], k) }
+	funcs["hours"] = fund.Hours
+	funcs["pctOf"] = func(a, b fishpond.Money) string {
+		if b <= 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", float64(a)*100/float64(b))
+	}
+}
+
+func wordsOf(lang string, w [2]string, fallback string) string {
+	switch {
+	case w[0] == "":
+		return fallback
+	case lang == "en":
+		return w[1]
+	}
+	return w[0]
+}
+
+// yuanParam reads an amount in yuan from a form field into fen.
+func yuanParam(r *http.Request, name string) (fishpond.Money, *fishpond.Error) {
+	m, err := fishpond.ParseMoney(r.FormValue(name))
+	if err != nil {
+		return 0, fishpond.Invalid("金额有误 / invalid amount", map[string]string{name: "yuan with at most two decimals / 金额（元），最多两位小数"})
+	}
+	return m, nil
+}
+
+// formKey is a fresh idempotency key for a form, so a double-submitted form
+// records once.
+func formKey(prefix string) string { return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()) }
+
+func (s *Server) fundPage(w http.ResponseWriter, r *http.Request, u access.User) error {
+	return s.renderFund(w, r, u, http.StatusOK, nil)
+}
+
+func (s *Server) renderFund(w http.ResponseWriter, r *http.Request, u access.User, status int, formErr *fishpond.Error) error {
+	ctx, p := r.Context(), u.Principal()
+	funds, err := s.Fund.Funds(ctx, p)
+	if err != nil {
+		return err
+	}
+	v := s.view(r, "fund")
+	v.Title = translate(v.Lang, "Fund dashboard")
+	data := map[string]any{"Funds": funds, "Error": formErr, "Areas": fund.Areas, "Kinds": []string{fund.KindEducation, fund.KindVocational, fund.KindWomen, fund.KindAITrainer, fund.KindOther},
+		"Key": formKey("disb"), "Today": time.Now().In(fishpond.ChinaTime).Format(time.DateOnly)}
+	v.Data = data
+	if len(funds) == 0 {
+		s.render(w, r, status, "fund", v)
+		return nil
+	}
+	f := funds[len(funds)-1]
+	for _, x := range funds {
+		if x.ID == r.URL.Query().Get("fund") {
+			f = x
+		}
+	}
+	allocs, err := s.Fund.Allocations(ctx, p, f.ID)
+	if err != nil {
+		return err
+	}
+	period := r.URL.Query().Get("period")
+	var m fund.Metrics
+	if period != "" {
+		pp, perr := fishpond.ParsePeriod(period)
+		if perr != nil {
+			return fishpond.Invalid("bad period", map[string]string{"period": perr.Error()})
+		}
+		m, err = s.Fund.PeriodMetrics(ctx, p, pp)
+	} else {
+		m, err = s.Fund.Metrics(ctx, p, "", "")
+	}
+	if err != nil {
+		return err
+	}
+	progs, err := s.Fund.Programmes(ctx, p, f.ID)
+	if err != nil {
+		return err
+	}
+	pending, err := s.Fund.Disbursements(ctx, p, fund.DisbursementFilter{FundID: f.ID, Status: fund.StatusPending})
+	if err != nil {
+		return err
+	}
+	recent, err := s.Fund.Disbursements(ctx, p, fund.DisbursementFilter{FundID: f.ID, Limit: 10})
+	if err != nil {
+		return err
+	}
+	var allocated, disbursed fishpond.Money
+	for _, a := range allocs {
+		if a.ParentID == "" {
+			allocated += a.Budget
+			disbursed += a.Actual
+		}
+	}
+	names := s.countyNames(r, allocs, m)
+	progNames := map[string]string{}
+	for _, pr := range progs {
+		progNames[pr.ID] = pr.Name
+	}
+	var periods []string
+	for y := time.Now().Year(); y >= 2017 && len(periods) < 8; y-- {
+		periods = append(periods, fmt.Sprintf("%dH2", y), fmt.Sprintf("%dH1", y))
+	}
+	data["F"], data["Allocs"], data["M"], data["Programmes"], data["Pending"], data["Recent"] = f, allocs, m, progs, pending, recent
+	data["Allocated"], data["Disbursed"], data["Remaining"] = allocated, disbursed, f.Committed-disbursed
+	data["Counties"], data["ProgNames"], data["Period"], data["Periods"] = names, progNames, period, periods
+	data["AreaChart"] = areaChart(v.Lang, allocs)
+	data["CountyChart"] = countyChart(v.Lang, m.DisbursedByCounty, names)
+	s.render(w, r, status, "fund", v)
+	return nil
+}
+
+// countyNames names the counties the dashboard mentions.
+func (s *Server) countyNames(r *http.Request, allocs []fund.Allocation, m fund.Metrics) map[string]string {
+	out := map[string]string{}
+	add := func(code string) {
+		if code == "" || out[code] != "" {
+			return
+		}
+		if c, err := s.Registry.County(r.Context(), code); err == nil {
+			out[code] = c.Name
+		} else {
+			out[code] = code
+		}
+	}
+	for _, a := range allocs {
+		add(a.CountyCode)
+	}
+	for c := range m.DisbursedByCounty {
+		add(c)
+	}
+	return out
+}
+
+// areaChart compares budget, disbursed and pending per area (yuan).
+func areaChart(lang string, allocs []fund.Allocation) map[string]any {
+	var xs []string
+	var budget, actual, pending []float64
+	for _, a := range allocs {
+		if a.ParentID != "" {
+			continue
+		}
+		xs = append(xs, wordsOf(lang, fund.AreaWords[a.Area], a.Area))
+		budget = append(budget, yuanF(a.Budget))
+		actual = append(actual, yuanF(a.Actual))
+		pending = append(pending, yuanF(a.Pending))
+	}
+	return map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"},
+		"legend":  map[string]any{"bottom": 0},
+		"grid":    map[string]any{"left": 8, "right": 16, "top": 16, "bottom": 40, "containLabel": true},
+		"xAxis":   map[string]any{"type": "category", "data": xs},
+		"yAxis":   map[string]any{"type": "log", "name": translate(lang, "yuan"), "min": 1},
+		"series": []map[string]any{
+			{"name": translate(lang, "Budget"), "type": "bar", "data": budget},
+			{"name": translate(lang, "Disbursed"), "type": "bar", "data": actual},
+			{"name": translate(lang, "Awaiting approval"), "type": "bar", "data": pending},
+		},
+	}
+}
+
+// countyChart shows what was disbursed in each county (yuan), largest first.
+func countyChart(lang string, by map[string]fishpond.Money, names map[string]string) map[string]any {
+	type kv struct {
+		code string
+		v    fishpond.Money
+	}
+	var xs []kv
+	for c, v := range by {
+		xs = append(xs, kv{c, v})
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i].v > xs[j].v || (xs[i].v == xs[j].v && xs[i].code < xs[j].code) })
+	var cats []string
+	var vals []float64
+	for _, x := range xs {
+		cats = append(cats, names[x.code])
+		vals = append(vals, yuanF(x.v))
+	}
+	return map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"},
+		"grid":    map[string]any{"left": 8, "right": 56, "top": 8, "bottom": 8, "containLabel": true},
+		"xAxis":   map[string]any{"type": "value", "name": translate(lang, "yuan")},
+		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": cats},
+		"series":  []map[string]any{{"type": "bar", "data": vals, "label": map[string]any{"show": true, "position": "right"}}},
+	}
+}
+
+func (s *Server) fundCreateSubmit(w http.ResponseWriter, r *http.Request, u access.User) error {
+	committed, e1 := yuanParam(r, "committed")
+	four, e2 := yuanParam(r, "four_eyes_above")
+	if e := firstErr(e1, e2); e != nil {
+		return s.renderFund(w, r, u, http.StatusBadRequest, e)
+	}
+	f, err := s.Fund.CreateFund(r.Context(), u.Principal(), fund.FundInput{Name: r.FormValue("name"), Committed: committed,
+		StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), FourEyesAbove: four})
+	if err != nil {
+		return s.formFailed(w, r, u, err, s.renderFund)
+	}
+	http.Redirect(w, r, "/fund?fund="+f.ID, http.StatusSeeOther)
+	return nil
+}
+
+func firstErr(es ...*fishpond.Error) *fishpond.Error {
+	for _, e := range es {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// formFailed re-renders a form's page with the error, except for errors that
+// mean the page itself is not the caller's to see.
+func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, u access.User, err error,
+	render func(http.ResponseWriter, *http.Request, access.User, int, *fishpond.Error) error) error {
+	e := asError(err)
+	if e.Code == fishpond.EInternal || e.Code == fishpond.EUnauthorized {
+		return err
+	}
+	return render(w, r, u, statusOf[e.Code], e)
+}
+
+func (s *Server) fundAllocateSubmit(w http.ResponseWriter, r *http.Request, u access.User) error {
+	budget, e := yuanParam(r, "budget")
+	if e != nil {
+		return s.renderFund(w, r, u, http.StatusBadRequest, e)
+	}
+	in := fund.AllocationInput{FundID: r.FormValue("fund"), Area: r.FormValue("area"), Budget: budget, Note: r.FormValue("note")}
+	if c := strings.TrimSpace(r.FormValue("county")); c != "" {
+		in.CountyCode = c
+	} else if id, ok := strings.CutPrefix(r.FormValue("target"), "programme:"); ok {
+		in.ProgrammeID = id
+	}
+	if _, err := s.Fund.Allocate(r.Context(), u.Principal(), in); err != nil {
+		return s.formFailed(w, r, u, err, s.renderFund)
+	}
+	http.Redirect(w, r, "/fund?fund="+in.FundID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) fundDisburseSubmit(w http.ResponseWriter, r *http.Request, u access.User) error {
+	amount, e := yuanParam(r, "amount")
+	if e != nil {
+		return s.renderFund(w, r, u, http.StatusBadRequest, e)
+	}
+	d, err := s.Fund.RequestDisbursement(r.Context(), u.Principal(), fund.DisbursementInput{AllocationID: r.FormValue("allocation"),
+		PayeeKind: r.FormValue("payee_kind"), Payee: r.FormValue("payee"), HouseholdID: strings.TrimSpace(r.FormValue("household_id")),
+		Purpose: r.FormValue("purpose"), Amount: amount, IdempotencyKey: r.FormValue("key")})
+	if err != nil {
+		return s.formFailed(w, r, u, err, s.renderFund)
+	}
+	if d.Status == fund.StatusPending {
+		http.Redirect(w, r, "/fund/approvals#d-"+d.ID, http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/fund?fund="+d.FundID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) fundProgrammeSubmit(w http.ResponseWriter, r *http.Request, u access.User) error {
+	rate, e := yuanParam(r, "piece_rate")
+	if r.FormValue("piece_rate") == "" {
+		rate, e = 0, nil
+	}
+	if e != nil {
+		return s.renderFund(w, r, u, http.StatusBadRequest, e)
+	}
+	capacity, _ := strconv.Atoi(r.FormValue("capacity"))
+	rule := fund.Rule{Sex: r.FormValue("sex"), NoSkills: r.FormValue("no_skills") == "on"}
+	if v := r.FormValue("min_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return s.renderFund(w, r, u, http.StatusBadRequest, fishpond.Invalid("年龄有误 / invalid age", map[string]string{"min_age": "a whole number"}))
+		}
+		rule.MinAge = &n
+	}
+	if v := r.FormValue("max_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return s.renderFund(w, r, u, http.StatusBadRequest, fishpond.Invalid("年龄有误 / invalid age", map[string]string{"max_age": "a whole number"}))
+		}
+		rule.MaxAge = &n
+	}
+	if r.FormValue("in_school") == "on" {
+		yes := true
+		rule.InSchool = &yes
+	}
+	rule.Statuses = r.Form["statuses"]
+	var counties []string
+	for _, c := range strings.FieldsFunc(r.FormValue("counties"), func(r rune) bool { return r == ',' || r == ' ' || r == '，' }) {
+		counties = append(counties, c)
+	}
+	pr, err := s.Fund.CreateProgramme(r.Context(), u.Principal(), fund.ProgrammeInput{FundID: r.FormValue("fund"), Area: r.FormValue("area"), Kind: r.FormValue("kind"),
+		Name: r.FormValue("name"), Rule: rule, Capacity: capacity, StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), PieceRate: rate, Counties: counties})
+	if err != nil {
+		return s.formFailed(w, r, u, err, s.renderFund)
+	}
+	http.Redirect(w, r, "/fund/programmes/"+pr.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) fundApprovalsPage(w http.ResponseWriter, r *http.Request, u access.User) error {
+	return s.renderApprovals(w, r, u, http.StatusOK, nil)
+}
+
+// pendingView is a pending disbursement with its documents.
+type pendingView struct {
+	fund.Disbursement
+	Docs []fund.Document
+	Mine bool
+}
+
+func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, u access.User, status int, formErr *fishpond.Error) error {
+	ctx, p := r.Context(), u.Principal()
+	pending, err := s.Fund.Disbursements(ctx, p, fund.DisbursementFilter{Status: fund.StatusPending, Limit: 200})
+	if err != nil {
+		return err
+	}
+	var views []pendingView
+	for _, d := range pending {
+		docs, err := s.Fund.Documents(ctx, p, d.ID)
+		if err != nil {
+			return err
+		}
+		views = append(views, pendingView{d, docs, d.RequestedBy == p.UserID})
+	}
+	decided, err := s.Fund.Disbursements(ctx, p, fund.DisbursementFilter{Limit: 20})
+	if err != nil {
+		return err
+	}
+	var done []fund.Disbursement
+	for _, d := range decided {
+		if d.Status != fund.StatusPending {
+			done = append(done, d)
+		}
+	}
+	v := s.view(r, "fund_approvals")
+	v.Title = translate(v.Lang, "Approvals")
+	v.Data = map[string]any{"Pending": views, "Done": done, "Error": formErr}
+	s.render(w, r, status, "fund_approvals", v)
+	return nil
+}
+
+func (s *Server) fundDecisionSubmit(w http.ResponseWriter, r *http.Request, u access.User) error {
+	id := r.PathValue("id")
+	var err error
+	switch r.PathValue("action") {
+	case "approve":
+		_, err = s.Fund.ApproveDisbursement(r.Context(), u.Principal(), id)
+	case "reject":
+		_, err = s.Fund.RejectDisbursement(r.Context(), u.Principal(), id, r.FormValue("reason"))
+	case "documents":
+		r.Body = http.MaxBytesReader(w, r.Body, fund.MaxDocument+64<<10)
+		file, hdr, ferr := r.FormFile("file")
+		if ferr != nil {
+			return s.renderApprovals(w, r, u, http.StatusBadRequest, fishpond.Invalid("请选择文件 / choose a file", map[string]string{"file": "required"}))
+		}
+		defer file.Close()
+		content, rerr := io.ReadAll(io.LimitReader(file, fund.MaxDocument+1))
+		if rerr != nil {
+			return s.renderApprovals(w, r, u, http.StatusBadRequest, fishpond.Invalid("上传中断 / upload interrupted", map[string]string{"file": "try again"}))
+		}
+		_, err = s.Fund.AttachDocument(r.Context(), u.Principal(), id, hdr.Filename, content)
+	default:
+		return errNoRoute
+	}
+	if err != nil {
+		return s.formFailed(w, r, u, err, s.renderApprovals)
+	}
+	http.Redirect(w, r, "/fund/approvals#d-"+id, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) fundDocument(w http.ResponseWriter, r *http.Request, u access.User) error {
+	d, content, err := s.Fund.DocumentContent(r.Context(), u.Principal(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename*=UTF-8''%s", urlQueryEscape(d.Filename)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(content)
+	return nil
+}
+
+// fundCodes names the fund's status, role and payee codes in both languages.
+// They live here rather than in the shared catalogue because words such as
+// "paid" or "completed" mean different things in other capabilities.
+var fundCodes = map[string][2]string{
+	"pending": {"待审批", "awaiting approval"}, "paid": {"已拨付", "paid"}, "rejected": {"已驳回", "rejected"},
+	"programme": {"项目", "programme"}, "partner": {"合作机构", "partner"}, "household": {"农户（转移性收入）", "household (transfer income)"},
+	"participant": {"学员", "participant"}, "student": {"学生", "student"}, "teacher": {"教师", "teacher"}, "principal": {"校长", "principal"},
+	"worker": {"AI训练师", "AI trainer"}, "visitor": {"家访员", "home visitor"},
+	"enrolled": {"在读", "enrolled"}, "completed": {"已结业", "completed"}, "certified": {"已取证", "certified"}, "dropped": {"已退出", "dropped"},
+	"wage": {"工资", "wage"}, "piece": {"计件报酬", "piece-rate pay"},
+}
+
+func init() {
+	funcs["fw"] = func(v view, code string) string { return wordsOf(v.Lang, fundCodes[code], code) }
+	addMessages(map[string]string{
+		"3-hour target":                      "3小时目标",
+		"Actions":                            "操作",
+		"All time":                           "累计",
+		"Allocate":                           "分配资金",
+		"Allocated":                          "已分配",
+		"Allocation":                         "资金分配",
+		"Allocations: budget against actual": "资金分配：预算与实际",
+		"Approvals":                          "审批",
+		"Approve and pay":                    "批准并拨付",
+		"Area":                               "领域",
+		"Attach":                             "上传",
+		"Awaiting approval":                  "待审批",
+		"Budget":                             "预算",
+		"Budget (yuan)":                      "预算（元）",
+		"Budget and disbursed by area":       "各领域预算与拨付",
+		"Capacity":                           "名额",
+		"Certificate":                        "证书",
+		"Certificate number":                 "证书编号",
+		"Certified":                          "已取证",
+		"Committed":                          "承诺资金",
+		"Committed total (yuan)":             "承诺总额（元）",
+		"Completed":                          "已结业",
+		"Counties visited":                   "走访县数",
+		"County codes (comma-separated)":     "县代码（逗号分隔）",
+		"Course":                             "课程",
+		"Create the fund":                    "设立基金",
+		"Date":                               "日期",
+		"Disbursed":                          "已拨付",
+		"Disbursed by county":                "各县拨付",
+		"Disbursements above the fund's four-eyes amount wait here for a second fund administrator. The requester cannot approve their own request; approval needs a supporting document.": "超过双人审批金额的拨付在此等待另一位基金管理员审批。申请人不能审批自己的申请；审批前须上传证明材料。",
+		"Documents":                           "证明材料",
+		"Dropped out":                         "退出",
+		"Employer":                            "用人单位",
+		"End the job":                         "结束就业",
+		"Ends":                                "结束日期",
+		"Enrol":                               "报名",
+		"Enrol in a programme":                "报名参加项目",
+		"Enrolled":                            "报名",
+		"Enrolments":                          "报名记录",
+		"Family visited (household number)":   "家访对象（户编号）",
+		"Figures for the report":              "报告数据",
+		"From training to work":               "从培训到就业",
+		"Fund dashboard":                      "基金概览",
+		"Fund payments":                       "基金拨付",
+		"Home visitor":                        "家访员",
+		"Home visits":                         "家访次数",
+		"Home visits received":                "接受的家访",
+		"Hours":                               "时长（小时）",
+		"Hours per person against the target": "每人时长与目标",
+		"Household ID (for a household: transfer income)": "户ID（拨付给农户：计入转移性收入）",
+		"Job":                   "工作",
+		"Jobs":                  "就业",
+		"Left":                  "剩余",
+		"Left to disburse":      "待拨付",
+		"Log":                   "登记",
+		"Log a home visit":      "登记家访",
+		"Maximum age":           "最大年龄",
+		"Member":                "成员",
+		"Met the 3-hour target": "达到3小时目标",
+		"Minimum age":           "最小年龄",
+		"Month":                 "月份",
+		"Monthly wage (yuan)":   "月工资（元）",
+		"New programme":         "新建项目",
+		"No one enrolled yet. Enrol people from their household's programme page.": "尚无人报名。请在农户的项目页面为其成员报名。",
+		"Note":                                   "备注",
+		"Nothing waits for approval.":            "没有待审批的拨付。",
+		"Overview":                               "概览",
+		"Paid directly to households":            "直接拨付给农户",
+		"Partner name (for a partner)":           "合作机构名称（拨付给合作机构时）",
+		"Pay piece-rate work":                    "发放计件报酬",
+		"Pay received":                           "收到的报酬",
+		"Pay the month's wage":                   "发放当月工资",
+		"Payee":                                  "收款方",
+		"People covered":                         "覆盖人数",
+		"Piece rate":                             "计件单价",
+		"Piece rate (yuan, for piece-rate work)": "计件单价（元，计件工作）",
+		"Piece-rate pay":                         "计件报酬",
+		"Place in a job":                         "安置就业",
+		"Placed in jobs":                         "就业安置",
+		"Placement wages paid":                   "已发就业工资",
+		"Post":                                   "派驻",
+		"Post a specialist":                      "派驻特派员",
+		"Programme":                              "项目",
+		"Programme history":                      "项目记录",
+		"Programmes":                             "帮扶项目",
+		"Project":                                "公益项目",
+		"Purpose":                                "用途",
+		"Recent disbursements":                   "最近拨付",
+		"Recently decided":                       "最近审批",
+		"Record a specialist's report":           "登记特派员报告",
+		"Request":                                "提交申请",
+		"Request a disbursement":                 "申请拨付",
+		"Requested by":                           "申请人",
+		"Second approver above (yuan)":           "超过此金额须双人审批（元）",
+		"Specialist":                             "特派员",
+		"Specialists posted":                     "派驻特派员",
+		"Specialists posted to counties":         "派驻各县的扶贫特派员",
+		"Staff":                                  "员工",
+		"Staff number":                           "员工编号",
+		"Starts":                                 "开始日期",
+		"Students / teachers supported":          "资助学生 / 教师",
+		"Summary":                                "摘要",
+		"The programme's rule is checked against the registry; the reasons are shown if the person is not eligible.": "系统按建档立卡信息核对项目条件；不符合时会说明原因。",
+		"To (empty: the whole area)": "分配给（留空：整个领域）",
+		"Trained / placed in jobs":   "培训 / 就业人数",
+		"Units":                      "件数",
+		"Up to the four-eyes amount it is paid at once; above it a second fund administrator must approve.": "不超过双人审批金额的立即拨付；超过的须另一位基金管理员批准。",
+		"Volunteer hours":                "志愿服务时长",
+		"Volunteer log":                  "志愿服务记录",
+		"Volunteers":                     "志愿者",
+		"Volunteers and specialists":     "志愿者与特派员",
+		"Wages and piece-rate pay":       "工资与计件报酬",
+		"Who may join":                   "参加条件",
+		"Women":                          "女性",
+		"Women covered":                  "覆盖女性",
+		"Working members without skills": "无技能劳动力",
+		"You requested this disbursement: another fund administrator must approve it.": "这笔拨付是你申请的：须由另一位基金管理员审批。",
+		"anyone":                "不限",
+		"below target":          "未达目标",
+		"hours":                 "小时",
+		"none yet":              "尚无",
+		"or a county code":      "或县代码",
+		"reports":               "份报告",
+		"second approver above": "双人审批金额",
+		"target":                "目标",
+		"target met":            "已达标",
+		"the whole area":        "整个领域",
+		"transfer income":       "转移性收入",
+		"wage income":           "工资性收入",
+		"yuan/month":            "元/月",
+		"Fund":                  "基金",
+	})
+}
