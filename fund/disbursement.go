@@ -51,6 +51,7 @@ type Disbursement struct {
 	Reason         string         `json:"reason"`
 	TransferID     string         `json:"transfer_id"`
 	PaidAt         time.Time      `json:"paid_at"`
+	EffectiveOn    string         `json:"effective_on"`
 	Documents      int            `json:"documents"`
 	// Replayed is true when the idempotency key had been used with the same
 	// request: the first result is returned and nothing new was written.
@@ -68,6 +69,9 @@ type DisbursementInput struct {
 	Purpose        string         `json:"purpose,omitempty"`
 	Amount         fishpond.Money `json:"amount_fen,omitempty"`
 	IdempotencyKey string         `json:"idempotency_key,omitempty"`
+	// On is the day the money counts for, when recording a payment made earlier
+	// (YYYY-MM-DD, not in the future); "" is the day it is paid.
+	On string `json:"on,omitempty"`
 }
 
 // RequestDisbursement records a disbursement against an allocation. At or below
@@ -88,6 +92,11 @@ func (s *Service) RequestDisbursement(ctx context.Context, p fishpond.Principal,
 	}
 	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 150 {
 		f["idempotency_key"] = "必填，最长150字节 / required, at most 150 bytes"
+	}
+	if in.On != "" {
+		if _, ok := parseDay(in.On); !ok || in.On > s.today() {
+			f["on"] = "不晚于今天的日期 / a date not in the future, like 2020-06-30"
+		}
 	}
 	switch in.PayeeKind {
 	case PayeeHousehold:
@@ -120,7 +129,8 @@ func (s *Service) RequestDisbursement(ctx context.Context, p fishpond.Principal,
 		now := s.now()
 		prev, err := scanDisbursement(tx.QueryRowContext(ctx, "SELECT "+disbursementColumns+" WHERE d.idempotency_key = ?", in.IdempotencyKey))
 		if err == nil {
-			if prev.AllocationID != in.AllocationID || prev.Amount != in.Amount || prev.PayeeKind != in.PayeeKind || prev.HouseholdID != in.HouseholdID || prev.Purpose != in.Purpose {
+			if prev.AllocationID != in.AllocationID || prev.Amount != in.Amount || prev.PayeeKind != in.PayeeKind || prev.HouseholdID != in.HouseholdID || prev.Purpose != in.Purpose ||
+				(in.On != "" && prev.EffectiveOn != in.On) {
 				return fishpond.Errorf(fishpond.EConflict, "幂等键已用于另一笔拨付 / the idempotency key was used for another disbursement")
 			}
 			d, d.Replayed = prev, true
@@ -140,7 +150,10 @@ func (s *Service) RequestDisbursement(ctx context.Context, p fishpond.Principal,
 		}
 		d = Disbursement{ID: newID(), FundID: fd.ID, AllocationID: a.ID, Area: a.Area, CountyCode: a.CountyCode, ProgrammeID: a.ProgrammeID,
 			PayeeKind: in.PayeeKind, Payee: in.Payee, HouseholdID: in.HouseholdID, EnrolmentID: in.EnrolmentID, Purpose: in.Purpose, Amount: in.Amount,
-			Status: StatusPending, IdempotencyKey: in.IdempotencyKey, RequestedBy: p.UserID, RequestedAt: now}
+			Status: StatusPending, IdempotencyKey: in.IdempotencyKey, RequestedBy: p.UserID, RequestedAt: now, EffectiveOn: in.On}
+		if in.On != "" && in.On < fd.StartsOn {
+			return fishpond.Invalid("早于基金开始日期 / before the fund started", map[string]string{"on": "not before " + fd.StartsOn})
+		}
 		if in.ProgrammeID != "" && d.ProgrammeID == "" {
 			d.ProgrammeID = in.ProgrammeID
 		}
@@ -198,10 +211,10 @@ func (s *Service) RequestDisbursement(ctx context.Context, p fishpond.Principal,
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fund_disbursements (id, fund_id, allocation_id, area, county_code, programme_id, payee_kind, payee,
-			household_id, enrolment_id, purpose, amount, status, idempotency_key, requested_by, requested_at, decided_by, decided_at, reason, transfer_id, paid_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', '', '')`,
+			household_id, enrolment_id, purpose, amount, status, idempotency_key, requested_by, requested_at, decided_by, decided_at, reason, transfer_id, paid_at, effective_on)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', '', '', ?)`,
 			d.ID, d.FundID, d.AllocationID, d.Area, d.CountyCode, d.ProgrammeID, d.PayeeKind, d.Payee, d.HouseholdID, d.EnrolmentID, d.Purpose,
-			int64(d.Amount), d.Status, d.IdempotencyKey, d.RequestedBy, db.FormatTime(now)); err != nil {
+			int64(d.Amount), d.Status, d.IdempotencyKey, d.RequestedBy, db.FormatTime(now), d.EffectiveOn); err != nil {
 			if db.IsUniqueViolation(err) {
 				return db.Retry(err) // a concurrent request with the same key: read it next time
 			}
@@ -274,19 +287,27 @@ func (s *Service) pay(ctx context.Context, tx *db.Tx, now time.Time, d *Disburse
 	if len(memo) > 400 {
 		memo = memo[:400]
 	}
+	if d.EffectiveOn == "" {
+		d.EffectiveOn = now.In(fishpond.ChinaTime).Format(time.DateOnly)
+	}
+	day, _ := parseDay(d.EffectiveOn)
+	at := now
+	if d.EffectiveOn != now.In(fishpond.ChinaTime).Format(time.DateOnly) {
+		at = day.Add(10 * time.Hour) // a back-filled payment counts on its own day
+	}
 	t, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "fund:disbursement:" + d.ID, Kind: "fund_disbursement", Memo: strings.ToValidUTF8(memo, ""),
-		Evidence: "disbursement " + d.ID, Postings: legs})
+		Evidence: "disbursement " + d.ID, At: at, Postings: legs})
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE fund_disbursements SET status = ?, decided_by = ?, decided_at = ?, transfer_id = ?, paid_at = ? WHERE id = ?",
-		StatusPaid, decidedBy, db.FormatTime(now), t.ID, db.FormatTime(now), d.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE fund_disbursements SET status = ?, decided_by = ?, decided_at = ?, transfer_id = ?, paid_at = ?, effective_on = ? WHERE id = ?",
+		StatusPaid, decidedBy, db.FormatTime(now), t.ID, db.FormatTime(now), d.EffectiveOn, d.ID); err != nil {
 		return fishpond.Internal(err)
 	}
 	d.Status, d.DecidedBy, d.DecidedAt, d.TransferID, d.PaidAt = StatusPaid, decidedBy, now, t.ID, now
 	return events.Append(ctx, tx, now, events.Event{Type: "fund.disbursement.paid", Subject: d.ID, CountyCode: d.CountyCode, Payload: map[string]any{
 		"disbursement_id": d.ID, "fund_id": d.FundID, "area": d.Area, "county": d.CountyCode, "amount_fen": int64(d.Amount),
-		"payee_kind": d.PayeeKind, "programme_id": d.ProgrammeID, "to_household": d.PayeeKind == PayeeHousehold,
+		"payee_kind": d.PayeeKind, "programme_id": d.ProgrammeID, "to_household": d.PayeeKind == PayeeHousehold, "effective_on": d.EffectiveOn,
 	}})
 }
 
@@ -347,7 +368,7 @@ func (s *Service) decide(ctx context.Context, p fishpond.Principal, id string, f
 }
 
 const disbursementColumns = `d.id, d.fund_id, d.allocation_id, d.area, d.county_code, d.programme_id, d.payee_kind, d.payee, d.household_id, d.enrolment_id,
-	d.purpose, d.amount, d.status, d.idempotency_key, d.requested_by, d.requested_at, d.decided_by, d.decided_at, d.reason, d.transfer_id, d.paid_at,
+	d.purpose, d.amount, d.status, d.idempotency_key, d.requested_by, d.requested_at, d.decided_by, d.decided_at, d.reason, d.transfer_id, d.paid_at, d.effective_on,
 	(SELECT COUNT(*) FROM fund_documents x WHERE x.disbursement_id = d.id) FROM fund_disbursements d`
 
 func scanDisbursement(sc interface{ Scan(...any) error }) (Disbursement, error) {
@@ -355,7 +376,7 @@ func scanDisbursement(sc interface{ Scan(...any) error }) (Disbursement, error) 
 	var amount int64
 	var req, dec, paid string
 	err := sc.Scan(&d.ID, &d.FundID, &d.AllocationID, &d.Area, &d.CountyCode, &d.ProgrammeID, &d.PayeeKind, &d.Payee, &d.HouseholdID, &d.EnrolmentID,
-		&d.Purpose, &amount, &d.Status, &d.IdempotencyKey, &d.RequestedBy, &req, &d.DecidedBy, &dec, &d.Reason, &d.TransferID, &paid, &d.Documents)
+		&d.Purpose, &amount, &d.Status, &d.IdempotencyKey, &d.RequestedBy, &req, &d.DecidedBy, &dec, &d.Reason, &d.TransferID, &paid, &d.EffectiveOn, &d.Documents)
 	d.Amount = fishpond.Money(amount)
 	d.RequestedAt = optTime(req)
 	d.DecidedAt = optTime(dec)

@@ -84,8 +84,6 @@ func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to st
 	}
 	m := Metrics{From: from, To: to, DisbursedByArea: map[string]fishpond.Money{}, DisbursedByCounty: map[string]fishpond.Money{}}
 	q := s.db.Read()
-	// paid_at is an instant in UTC; the range's dates are China days.
-	fromT, toT := dayStart(from), dayStart(to)
 	one := func(dst any, query string, args ...any) error {
 		if err := q.QueryRowContext(ctx, query, args...).Scan(dst); err != nil {
 			return fishpond.Internal(err)
@@ -102,7 +100,7 @@ func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to st
 	m.Committed, m.Allocated = fishpond.Money(committed), fishpond.Money(allocated)
 
 	rows, err := q.QueryContext(ctx, `SELECT area, county_code, payee_kind, SUM(amount) FROM fund_disbursements
-		WHERE status = 'paid' AND paid_at >= ? AND paid_at < ? GROUP BY area, county_code, payee_kind`, fromT, toT)
+		WHERE status = 'paid' AND effective_on >= ? AND effective_on < ? GROUP BY area, county_code, payee_kind`, from, to)
 	if err != nil {
 		return m, fishpond.Internal(err)
 	}
@@ -124,7 +122,7 @@ func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to st
 	}
 	rows.Close()
 
-	m.Programmes, err = outcomes(ctx, q, "", from, to, fromT, toT)
+	m.Programmes, err = outcomes(ctx, q, "", from, to)
 	if err != nil {
 		return m, err
 	}
@@ -164,24 +162,13 @@ func (s *Service) Metrics(ctx context.Context, p fishpond.Principal, from, to st
 	return m, nil
 }
 
-func dayStart(day string) string {
-	t, ok := parseDay(day)
-	if !ok {
-		if day < "2000" {
-			return "0000"
-		}
-		return "9999"
-	}
-	return db.FormatTime(t)
-}
-
 // ProgrammeOutcome computes one programme's outcome over its whole life.
 func (s *Service) ProgrammeOutcome(ctx context.Context, p fishpond.Principal, programmeID string) (Outcome, error) {
 	pr, err := s.Programme(ctx, p, programmeID)
 	if err != nil {
 		return Outcome{}, err
 	}
-	os, err := outcomes(ctx, s.db.Read(), pr.ID, "0000-01-01", "9999-12-31", "0000", "9999")
+	os, err := outcomes(ctx, s.db.Read(), pr.ID, "0000-01-01", "9999-12-31")
 	if err != nil || len(os) == 0 {
 		return Outcome{}, err
 	}
@@ -189,7 +176,7 @@ func (s *Service) ProgrammeOutcome(ctx context.Context, p fishpond.Principal, pr
 }
 
 // outcomes computes per-programme outcomes of facts dated in [from, to).
-func outcomes(ctx context.Context, q db.Querier, programmeID, from, to, fromT, toT string) ([]Outcome, error) {
+func outcomes(ctx context.Context, q db.Querier, programmeID, from, to string) ([]Outcome, error) {
 	cond, args := "", []any{}
 	if programmeID != "" {
 		cond, args = " WHERE pr.id = ?", append(args, programmeID)
@@ -299,8 +286,8 @@ func outcomes(ctx context.Context, q db.Querier, programmeID, from, to, fromT, t
 		}); err != nil {
 		return nil, err
 	}
-	if err := each(`SELECT programme_id, SUM(amount) FROM fund_disbursements WHERE status = 'paid' AND programme_id <> '' AND paid_at >= ? AND paid_at < ? GROUP BY programme_id`,
-		[]any{fromT, toT}, func(o *Outcome, sc func(...any) error) error {
+	if err := each(`SELECT programme_id, SUM(amount) FROM fund_disbursements WHERE status = 'paid' AND programme_id <> '' AND effective_on >= ? AND effective_on < ? GROUP BY programme_id`,
+		[]any{from, to}, func(o *Outcome, sc func(...any) error) error {
 			if o == nil {
 				return sc(&sum)
 			}

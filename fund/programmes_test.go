@@ -70,7 +70,15 @@ func TestWomenAITrainersEducationAndVolunteers(t *testing.T) {
 		// A scholarship paid to the student's household through an education allocation.
 		alloc := must(e.f.Allocate(e.ctx, adminA, fund.AllocationInput{FundID: f.ID, Area: fund.AreaEducation, ProgrammeID: edu.ID, Budget: fishpond.Yuan(10_000)}))
 		must(e.f.RequestDisbursement(e.ctx, adminA, fund.DisbursementInput{AllocationID: alloc.ID, PayeeKind: fund.PayeeHousehold, HouseholdID: other.ID,
-			EnrolmentID: student.ID, Purpose: "奖学金 scholarship", Amount: fishpond.Yuan(2000), IdempotencyKey: "sch-1"}))
+			EnrolmentID: student.ID, Purpose: "奖学金 scholarship", Amount: fishpond.Yuan(2000), IdempotencyKey: "sch-1", On: "2020-09-10"}))
+		_, err = e.f.RequestDisbursement(e.ctx, adminA, fund.DisbursementInput{AllocationID: alloc.ID, PayeeKind: fund.PayeeHousehold, HouseholdID: other.ID,
+			Purpose: "奖学金 scholarship", Amount: fishpond.Yuan(2000), IdempotencyKey: "sch-future", On: "2031-01-01"})
+		wantCode(t, err, fishpond.EInvalid, "a payment dated in the future")
+		// Back-dated to 2020, the scholarship is 2020 transfer income of the household.
+		inc2020 := must(e.led.HouseholdIncome(e.ctx, other.ID, from, from.AddDate(1, 0, 0)))
+		if inc2020.Transfer != fishpond.Yuan(2000) {
+			t.Fatalf("2020 transfer income %s", inc2020.Transfer)
+		}
 
 		// Volunteers: three hours a year per person.
 		for i, v := range []struct {
@@ -105,7 +113,7 @@ func TestWomenAITrainersEducationAndVolunteers(t *testing.T) {
 			t.Fatalf("H1 programme metrics: people %d women %d piece %s", m.People, m.Women, m.PiecePaid)
 		}
 		m2 := must(e.f.PeriodMetrics(e.ctx, adminA, "2020H2"))
-		if m2.Students != 1 || m2.Teachers != 1 || m2.Women != 1 || m2.VolunteerMinutes != 0 {
+		if m2.Students != 1 || m2.Teachers != 1 || m2.Women != 1 || m2.VolunteerMinutes != 0 || m2.ToHouseholds != fishpond.Yuan(2000) || m2.DisbursedByArea[fund.AreaEducation] != fishpond.Yuan(2000) {
 			t.Fatalf("H2 metrics: %+v", m2)
 		}
 		if n := e.eventCount(t, "fund.volunteer.logged"); n != 3 {

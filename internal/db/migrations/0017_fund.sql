@@ -81,7 +81,10 @@ CREATE TABLE fund_disbursements (
     decided_at TEXT NOT NULL,
     reason TEXT NOT NULL,
     transfer_id TEXT NOT NULL,
-    paid_at TEXT NOT NULL
+    paid_at TEXT NOT NULL,
+    -- the China day the money counts for (income periods, report periods): the
+    -- requested day when back-filling a past payment, else the day it was paid
+    effective_on TEXT NOT NULL
 );
 CREATE INDEX fund_disbursements_fund ON fund_disbursements(fund_id, status);
 CREATE INDEX fund_disbursements_household ON fund_disbursements(household_id);
