@@ -38,12 +38,46 @@ func init() {
 	funcs["area"] = func(v view, a string) string { return wordsOf(v.Lang, fund.AreaWords[a], a) }
 	funcs["progkind"] = func(v view, k string) string { return wordsOf(v.Lang, fund.KindWords[k], k) }
 	funcs["hours"] = fund.Hours
+	funcs["yuanShort"] = yuanShort
 	funcs["pctOf"] = func(a, b fishpond.Money) string {
 		if b <= 0 {
 			return "—"
 		}
 		return fmt.Sprintf("%.1f%%", float64(a)*100/float64(b))
 	}
+}
+
+// yuanShort writes a large amount so it fits a phone: 30亿 / 3.00 bn, 26.00万 /
+// 260.00 k, smaller amounts in full. Integer arithmetic, truncating: a figure on
+// a dashboard never rounds up money that is not there.
+func yuanShort(v view, m fishpond.Money) string {
+	yuan := int64(m) / 100
+	neg := ""
+	if yuan < 0 {
+		neg, yuan = "-", -yuan
+	}
+	unit := func(n int64, suffix string) string {
+		frac := strings.TrimRight(fmt.Sprintf(".%02d", yuan%n*100/n), "0")
+		return neg + strconv.FormatInt(yuan/n, 10) + strings.TrimSuffix(frac, ".") + suffix
+	}
+	if v.Lang == "en" {
+		switch {
+		case yuan >= 1_000_000_000:
+			return unit(1_000_000_000, " bn")
+		case yuan >= 1_000_000:
+			return unit(1_000_000, " m")
+		case yuan >= 10_000:
+			return unit(1_000, " k")
+		}
+		return m.String()
+	}
+	switch {
+	case yuan >= 100_000_000:
+		return unit(100_000_000, "亿")
+	case yuan >= 10_000:
+		return unit(10_000, "万")
+	}
+	return m.String()
 }
 
 func wordsOf(lang string, w [2]string, fallback string) string {
@@ -136,17 +170,38 @@ func (s *Server) renderFund(w http.ResponseWriter, r *http.Request, u access.Use
 	for _, pr := range progs {
 		progNames[pr.ID] = pr.Name
 	}
-	var periods []string
-	for y := time.Now().Year(); y >= 2017 && len(periods) < 8; y-- {
-		periods = append(periods, fmt.Sprintf("%dH2", y), fmt.Sprintf("%dH1", y))
-	}
+	periods := fundPeriods(f, time.Now().In(fishpond.ChinaTime))
 	data["F"], data["Allocs"], data["M"], data["Programmes"], data["Pending"], data["Recent"] = f, allocs, m, progs, pending, recent
 	data["Allocated"], data["Disbursed"], data["Remaining"] = allocated, disbursed, f.Committed-disbursed
 	data["Counties"], data["ProgNames"], data["Period"], data["Periods"] = names, progNames, period, periods
-	data["AreaChart"] = areaChart(v.Lang, allocs)
+	data["AreaPie"], data["AreaChart"] = areaCharts(v.Lang, allocs)
 	data["CountyChart"] = countyChart(v.Lang, m.DisbursedByCounty, names)
 	s.render(w, r, status, "fund", v)
 	return nil
+}
+
+// fundPeriods lists the half-years of the fund's life up to now, newest first.
+func fundPeriods(f fund.Fund, now time.Time) []string {
+	last := f.EndsOn
+	if today := now.Format(time.DateOnly); today < last {
+		last = today
+	}
+	var out []string
+	for y := atoiPrefix(last); y >= atoiPrefix(f.StartsOn) && len(out) < 20; y-- {
+		for _, h := range []string{"H2", "H1"} {
+			p := fishpond.Period(strconv.Itoa(y) + h)
+			from, to := p.Bounds()
+			if from.Format(time.DateOnly) <= last && to.Format(time.DateOnly) > f.StartsOn {
+				out = append(out, string(p))
+			}
+		}
+	}
+	return out
+}
+
+func atoiPrefix(day string) int {
+	n, _ := strconv.Atoi(day[:min(4, len(day))])
+	return n
 }
 
 // countyNames names the counties the dashboard mentions.
@@ -171,31 +226,34 @@ func (s *Server) countyNames(r *http.Request, allocs []fund.Allocation, m fund.M
 	return out
 }
 
-// areaChart compares budget, disbursed and pending per area (yuan).
-func areaChart(lang string, allocs []fund.Allocation) map[string]any {
+// areaCharts are the allocation of the fund by area (pie of budgets) and what
+// each area has disbursed and has waiting for approval (bars, yuan): budgets are
+// thousands of times larger than a season's payments, so one axis cannot show both.
+func areaCharts(lang string, allocs []fund.Allocation) (budget []chartItem, spent map[string]any) {
 	var xs []string
-	var budget, actual, pending []float64
+	var actual, pending []float64
 	for _, a := range allocs {
 		if a.ParentID != "" {
 			continue
 		}
-		xs = append(xs, wordsOf(lang, fund.AreaWords[a.Area], a.Area))
-		budget = append(budget, yuanF(a.Budget))
+		name := wordsOf(lang, fund.AreaWords[a.Area], a.Area)
+		budget = append(budget, chartItem{Name: name, Value: int(a.Budget / 100 / 10_000)}) // 万元
+		xs = append(xs, name)
 		actual = append(actual, yuanF(a.Actual))
 		pending = append(pending, yuanF(a.Pending))
 	}
-	return map[string]any{
+	spent = map[string]any{
 		"tooltip": map[string]any{"trigger": "axis"},
 		"legend":  map[string]any{"bottom": 0},
-		"grid":    map[string]any{"left": 8, "right": 16, "top": 16, "bottom": 40, "containLabel": true},
-		"xAxis":   map[string]any{"type": "category", "data": xs},
-		"yAxis":   map[string]any{"type": "log", "name": translate(lang, "yuan"), "min": 1},
+		"grid":    map[string]any{"left": 8, "right": 24, "top": 8, "bottom": 32, "containLabel": true},
+		"xAxis":   map[string]any{"type": "value", "name": translate(lang, "yuan")},
+		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": xs},
 		"series": []map[string]any{
-			{"name": translate(lang, "Budget"), "type": "bar", "data": budget},
-			{"name": translate(lang, "Disbursed"), "type": "bar", "data": actual},
-			{"name": translate(lang, "Awaiting approval"), "type": "bar", "data": pending},
+			{"name": translate(lang, "Disbursed"), "type": "bar", "stack": "s", "data": actual, "barMaxWidth": 24},
+			{"name": translate(lang, "Awaiting approval"), "type": "bar", "stack": "s", "data": pending, "barMaxWidth": 24},
 		},
 	}
+	return budget, spent
 }
 
 // countyChart shows what was disbursed in each county (yuan), largest first.
@@ -220,7 +278,7 @@ func countyChart(lang string, by map[string]fishpond.Money, names map[string]str
 		"grid":    map[string]any{"left": 8, "right": 56, "top": 8, "bottom": 8, "containLabel": true},
 		"xAxis":   map[string]any{"type": "value", "name": translate(lang, "yuan")},
 		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": cats},
-		"series":  []map[string]any{{"type": "bar", "data": vals, "label": map[string]any{"show": true, "position": "right"}}},
+		"series":  []map[string]any{{"type": "bar", "data": vals, "barMaxWidth": 24, "label": map[string]any{"show": true, "position": "right"}}},
 	}
 }
 
@@ -373,9 +431,20 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, u acces
 			done = append(done, d)
 		}
 	}
+	// Requesters and approvers by name: the queue is read by the fund's staff,
+	// who know each other by name, not by account id.
+	names := map[string]string{}
+	if users, err := s.Access.Users(ctx, fishpond.System); err == nil {
+		for _, x := range users {
+			names[x.ID] = x.DisplayName
+			if x.DisplayName == "" {
+				names[x.ID] = x.Name
+			}
+		}
+	}
 	v := s.view(r, "fund_approvals")
 	v.Title = translate(v.Lang, "Approvals")
-	v.Data = map[string]any{"Pending": views, "Done": done, "Error": formErr}
+	v.Data = map[string]any{"Pending": views, "Done": done, "Error": formErr, "Names": names}
 	s.render(w, r, status, "fund_approvals", v)
 	return nil
 }
@@ -451,7 +520,11 @@ func init() {
 		"Awaiting approval":                  "待审批",
 		"Budget":                             "预算",
 		"Budget (yuan)":                      "预算（元）",
-		"Budget and disbursed by area":       "各领域预算与拨付",
+		"Allocated by area (10,000 yuan)":    "各领域分配（万元）",
+		"Disbursed by area":                  "各领域拨付",
+		"awaiting":                           "待审批",
+		"wages paid":                         "已发工资",
+		"months":                             "个月",
 		"Capacity":                           "名额",
 		"Certificate":                        "证书",
 		"Certificate number":                 "证书编号",

@@ -267,9 +267,13 @@ func (s *Server) renderHouseholdProgrammes(w http.ResponseWriter, r *http.Reques
 	for _, e := range hist.Enrolments {
 		progNames[e.ProgrammeID] = e.ProgrammeName
 	}
+	statuses, err := s.Assessor.StatusHistory(ctx, p, h.ID)
+	if err != nil {
+		return err
+	}
 	v := s.view(r, "fund_household")
 	v.Title = h.HeadName + " · " + translate(v.Lang, "Programmes")
-	v.Data = map[string]any{"H": h, "Hist": hist, "Names": names, "CanEnrol": canEnrol, "Open": open, "Error": formErr, "ProgNames": progNames,
+	v.Data = map[string]any{"H": h, "Hist": hist, "Names": names, "CanEnrol": canEnrol, "Open": open, "Error": formErr, "ProgNames": progNames, "Statuses": statuses,
 		"Roles": []string{fund.RoleParticipant, fund.RoleStudent, fund.RoleWorker, fund.RoleVisitor}, "Today": time.Now().In(fishpond.ChinaTime).Format(time.DateOnly)}
 	s.render(w, r, status, "fund_household", v)
 	return nil
@@ -320,7 +324,7 @@ func (s *Server) renderVolunteers(w http.ResponseWriter, r *http.Request, u acce
 		}
 	}
 	var years []int
-	for y := now.Year(); y >= now.Year()-4; y-- {
+	for y := now.Year(); y >= 2017; y-- {
 		years = append(years, y)
 	}
 	v := s.view(r, "fund_volunteers")
@@ -349,7 +353,7 @@ func volunteerChart(lang string, sum fund.VolunteerSummary) map[string]any {
 		"xAxis":   map[string]any{"type": "category", "data": names},
 		"yAxis":   map[string]any{"type": "value", "name": translate(lang, "hours")},
 		"series": []map[string]any{{"type": "bar", "data": vals, "markLine": map[string]any{"symbol": "none", "data": []map[string]any{{"yAxis": 3, "name": translate(lang, "target")}},
-			"label": map[string]any{"formatter": translate(lang, "3-hour target")}}}},
+			"label": map[string]any{"formatter": translate(lang, "3-hour target"), "position": "insideEndTop"}}}},
 	}
 }
 
