@@ -15,7 +15,7 @@ func init() { steps = append(steps, step{name: "fund", run: loadFund}) }
 // loadFund shows the fund and its programmes: a 10-billion-yuan fund allocated
 // across the five areas and to the demo counties; a vocational programme in 阜平
 // whose graduates' wages (2020) lift their households over the line — the step
-// re-assesses 阜平 for 2020 so it shows; parenting home visitors in 东乡, an
+// re-assesses 2020 so it shows; parenting home visitors in 东乡, an
 // AI-trainer workplace in 兰考, scholarships in 阜平, direct medical relief, a
 // disbursement approved by a second administrator and one waiting for the "fund"
 // login to approve; specialists posted to the three counties and staff volunteer
@@ -292,8 +292,9 @@ func loadFund(ctx context.Context, d Deps, l Loaded) error {
 		}
 	}
 
-	// The graduates' wages are 2020 income: assess 阜平 again so it shows.
-	if _, err := d.Assessor.Run(ctx, fishpond.System, 2020, "130624"); err != nil {
+	// Wages, piece-rate pay, scholarships and relief are 2020 income: assess 2020
+	// again so the households' statuses show what the programmes did.
+	if _, err := d.Assessor.Run(ctx, fishpond.System, 2020, ""); err != nil {
 		return fmt.Errorf("re-assess: %w", err)
 	}
 	return nil

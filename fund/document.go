@@ -69,6 +69,9 @@ func (s *Service) AttachDocument(ctx context.Context, p fishpond.Principal, disb
 		doc.UploadedAt = now
 		_, err = tx.ExecContext(ctx, `INSERT INTO fund_documents (id, disbursement_id, filename, content_type, size, sha256, content, uploaded_by, uploaded_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, doc.ID, disbursementID, doc.Filename, doc.ContentType, doc.Size, doc.SHA256, content, doc.UploadedBy, db.FormatTime(now))
+		if db.IsUniqueViolation(err) {
+			return db.Retry(err) // the same file attached at the same moment: return that copy
+		}
 		if err != nil {
 			return fishpond.Internal(err)
 		}

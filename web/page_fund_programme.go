@@ -211,18 +211,10 @@ func (s *Server) logVisitByNumber(r *http.Request, u access.User, programmeID st
 	if err != nil {
 		return err
 	}
-	child := ""
+	var childID, youngest string
 	for _, m := range h.Members {
-		if m.BirthDate > child || child == "" {
-			if m.BirthDate != "" {
-				child = m.BirthDate
-			}
-		}
-	}
-	childID := ""
-	for _, m := range h.Members {
-		if m.BirthDate == child {
-			childID = m.ID
+		if m.BirthDate > youngest {
+			childID, youngest = m.ID, m.BirthDate
 		}
 	}
 	_, err = s.Fund.LogVisit(ctx, p, fund.VisitInput{EnrolmentID: r.FormValue("enrolment"), HouseholdID: h.ID, ChildMemberID: childID, On: r.FormValue("on"), Note: r.FormValue("note")})
