@@ -75,4 +75,11 @@ func TestBrowserFundAdministrator(t *testing.T) {
 	narrow("the volunteer log")
 	browsertest.NoPageErrors(t, ctx)
 	shot("fund-volunteers")
+	// In English too.
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/lang/en"), chromedp.Navigate(srv.URL+"/fund?period=2020H2"), chromedp.WaitVisible(chromedp.CSS(".chart svg")))
+	if got := browsertest.Text(t, ctx, "h1"); got != "Fund dashboard" {
+		t.Fatalf("English dashboard heading %q", got)
+	}
+	narrow("the English dashboard")
+	shot("fund-dashboard-en")
 }

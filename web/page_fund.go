@@ -174,8 +174,18 @@ func (s *Server) renderFund(w http.ResponseWriter, r *http.Request, u access.Use
 	data["F"], data["Allocs"], data["M"], data["Programmes"], data["Pending"], data["Recent"] = f, allocs, m, progs, pending, recent
 	data["Allocated"], data["Disbursed"], data["Remaining"] = allocated, disbursed, f.Committed-disbursed
 	data["Counties"], data["ProgNames"], data["Period"], data["Periods"] = names, progNames, period, periods
-	data["AreaPie"], data["AreaChart"] = areaCharts(v.Lang, allocs)
-	data["CountyChart"] = countyChart(v.Lang, m.DisbursedByCounty, names)
+	data["AreaPie"], data["AreaUnit"], data["AreaChart"] = areaCharts(v.Lang, allocs)
+	// The charts show the fund's whole life, like the allocations beside them;
+	// the figures below follow the chosen period.
+	all := m
+	if period != "" {
+		if all, err = s.Fund.Metrics(ctx, p, "", ""); err != nil {
+			return err
+		}
+	}
+	names = s.countyNames(r, allocs, all)
+	data["Counties"], data["All"] = names, all
+	data["CountyChart"] = countyChart(v.Lang, all.DisbursedByCounty, names)
 	s.render(w, r, status, "fund", v)
 	return nil
 }
@@ -229,7 +239,15 @@ func (s *Server) countyNames(r *http.Request, allocs []fund.Allocation, m fund.M
 // areaCharts are the allocation of the fund by area (pie of budgets) and what
 // each area has disbursed and has waiting for approval (bars, yuan): budgets are
 // thousands of times larger than a season's payments, so one axis cannot show both.
-func areaCharts(lang string, allocs []fund.Allocation) (budget []chartItem, spent map[string]any) {
+func areaCharts(lang string, allocs []fund.Allocation) (budget []chartItem, unit string, spent map[string]any) {
+	// Budgets in 100 million yuan (亿元) when they are that large, else in 10,000
+	// yuan (万元): short whole numbers fit the pie's labels on a phone.
+	div, unit := fishpond.Money(10_000_00), "Allocated by area (10,000 yuan)"
+	for _, a := range allocs {
+		if a.ParentID == "" && a.Budget >= 100_000_000_00 {
+			div, unit = 100_000_000_00, "Allocated by area (100 million yuan)"
+		}
+	}
 	var xs []string
 	var actual, pending []float64
 	for _, a := range allocs {
@@ -237,7 +255,7 @@ func areaCharts(lang string, allocs []fund.Allocation) (budget []chartItem, spen
 			continue
 		}
 		name := wordsOf(lang, fund.AreaWords[a.Area], a.Area)
-		budget = append(budget, chartItem{Name: name, Value: int(a.Budget / 100 / 10_000)}) // 万元
+		budget = append(budget, chartItem{Name: name, Value: int(a.Budget / div)})
 		xs = append(xs, name)
 		actual = append(actual, yuanF(a.Actual))
 		pending = append(pending, yuanF(a.Pending))
@@ -249,11 +267,11 @@ func areaCharts(lang string, allocs []fund.Allocation) (budget []chartItem, spen
 		"xAxis":   map[string]any{"type": "value", "name": translate(lang, "yuan")},
 		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": xs},
 		"series": []map[string]any{
-			{"name": translate(lang, "Disbursed"), "type": "bar", "stack": "s", "data": actual, "barMaxWidth": 24},
-			{"name": translate(lang, "Awaiting approval"), "type": "bar", "stack": "s", "data": pending, "barMaxWidth": 24},
+			{"name": fundWord(lang, "Disbursed"), "type": "bar", "stack": "s", "data": actual, "barMaxWidth": 24},
+			{"name": fundWord(lang, "Awaiting approval"), "type": "bar", "stack": "s", "data": pending, "barMaxWidth": 24},
 		},
 	}
-	return budget, spent
+	return budget, unit, spent
 }
 
 // countyChart shows what was disbursed in each county (yuan), largest first.
@@ -443,7 +461,7 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, u acces
 		}
 	}
 	v := s.view(r, "fund_approvals")
-	v.Title = translate(v.Lang, "Approvals")
+	v.Title = fundWord(v.Lang, "Approvals")
 	v.Data = map[string]any{"Pending": views, "Done": done, "Error": formErr, "Names": names}
 	s.render(w, r, status, "fund_approvals", v)
 	return nil
@@ -491,7 +509,7 @@ func (s *Server) fundDocument(w http.ResponseWriter, r *http.Request, u access.U
 	return nil
 }
 
-// fundCodes names the fund's status, role and payee codes in both languages.
+// fundCodes names the fund's status, role and payee codes, and its short words, in both languages.
 // They live here rather than in the shared catalogue because words such as
 // "paid" or "completed" mean different things in other capabilities.
 var fundCodes = map[string][2]string{
@@ -501,145 +519,152 @@ var fundCodes = map[string][2]string{
 	"worker": {"AI训练师", "AI trainer"}, "visitor": {"家访员", "home visitor"},
 	"enrolled": {"在读", "enrolled"}, "completed": {"已结业", "completed"}, "certified": {"已取证", "certified"}, "dropped": {"已退出", "dropped"},
 	"wage": {"工资", "wage"}, "piece": {"计件报酬", "piece-rate pay"},
+	// Short, common words: kept here so they cannot clash with another
+	// capability's translation of the same English word in the shared catalogue.
+	"Actions":             {"操作", "Actions"},
+	"Allocate":            {"分配资金", "Allocate"},
+	"Allocated":           {"已分配", "Allocated"},
+	"Allocation":          {"资金分配", "Allocation"},
+	"Approvals":           {"审批", "Approvals"},
+	"Area":                {"领域", "Area"},
+	"Attach":              {"上传", "Attach"},
+	"Awaiting approval":   {"待审批", "Awaiting approval"},
+	"Budget":              {"预算", "Budget"},
+	"Budget (yuan)":       {"预算（元）", "Budget (yuan)"},
+	"awaiting":            {"待审批", "awaiting"},
+	"wages paid":          {"已发工资", "wages paid"},
+	"months":              {"个月", "months"},
+	"Capacity":            {"名额", "Capacity"},
+	"Certificate":         {"证书", "Certificate"},
+	"Certificate number":  {"证书编号", "Certificate number"},
+	"Certified":           {"已取证", "Certified"},
+	"Committed":           {"承诺资金", "Committed"},
+	"Completed":           {"已结业", "Completed"},
+	"Course":              {"课程", "Course"},
+	"Date":                {"日期", "Date"},
+	"Disbursed":           {"已拨付", "Disbursed"},
+	"Documents":           {"证明材料", "Documents"},
+	"Employer":            {"用人单位", "Employer"},
+	"Ends":                {"结束日期", "Ends"},
+	"Enrol":               {"报名", "Enrol"},
+	"Enrolled":            {"报名", "Enrolled"},
+	"Enrolments":          {"报名记录", "Enrolments"},
+	"Home visitor":        {"家访员", "Home visitor"},
+	"Home visits":         {"家访次数", "Home visits"},
+	"Hours":               {"时长（小时）", "Hours"},
+	"Job":                 {"工作", "Job"},
+	"Jobs":                {"就业", "Jobs"},
+	"Left":                {"剩余", "Left"},
+	"Log":                 {"登记", "Log"},
+	"Maximum age":         {"最大年龄", "Maximum age"},
+	"Member":              {"成员", "Member"},
+	"Minimum age":         {"最小年龄", "Minimum age"},
+	"Month":               {"月份", "Month"},
+	"Monthly wage (yuan)": {"月工资（元）", "Monthly wage (yuan)"},
+	"Note":                {"备注", "Note"},
+	"Overview":            {"概览", "Overview"},
+	"Payee":               {"收款方", "Payee"},
+	"People covered":      {"覆盖人数", "People covered"},
+	"Piece rate":          {"计件单价", "Piece rate"},
+	"Piece-rate pay":      {"计件报酬", "Piece-rate pay"},
+	"Placed in jobs":      {"就业安置", "Placed in jobs"},
+	"Post":                {"派驻", "Post"},
+	"Programme":           {"项目", "Programme"},
+	"Programmes":          {"帮扶项目", "Programmes"},
+	"Project":             {"公益项目", "Project"},
+	"Purpose":             {"用途", "Purpose"},
+	"Request":             {"提交申请", "Request"},
+	"Specialist":          {"特派员", "Specialist"},
+	"Staff":               {"员工", "Staff"},
+	"Staff number":        {"员工编号", "Staff number"},
+	"Starts":              {"开始日期", "Starts"},
+	"Summary":             {"摘要", "Summary"},
+	"Units":               {"件数", "Units"},
+	"Volunteer hours":     {"志愿服务时长", "Volunteer hours"},
+	"Volunteer log":       {"志愿服务记录", "Volunteer log"},
+	"Volunteers":          {"志愿者", "Volunteers"},
+	"Women":               {"女性", "Women"},
+	"Women covered":       {"覆盖女性", "Women covered"},
+	"anyone":              {"不限", "anyone"},
+	"below target":        {"未达目标", "below target"},
+	"hours":               {"小时", "hours"},
+	"none yet":            {"尚无", "none yet"},
+	"reports":             {"份报告", "reports"},
+	"target":              {"目标", "target"},
+	"target met":          {"已达标", "target met"},
+	"transfer income":     {"转移性收入", "transfer income"},
+	"wage income":         {"工资性收入", "wage income"},
+	"yuan/month":          {"元/月", "yuan/month"},
+	"Fund":                {"基金", "Fund"},
 }
 
 func init() {
 	funcs["fw"] = func(v view, code string) string { return wordsOf(v.Lang, fundCodes[code], code) }
 	addMessages(map[string]string{
-		"3-hour target":                      "3小时目标",
-		"Actions":                            "操作",
-		"All time":                           "累计",
-		"Allocate":                           "分配资金",
-		"Allocated":                          "已分配",
-		"Allocation":                         "资金分配",
-		"Allocations: budget against actual": "资金分配：预算与实际",
-		"Approvals":                          "审批",
-		"Approve and pay":                    "批准并拨付",
-		"Area":                               "领域",
-		"Attach":                             "上传",
-		"Awaiting approval":                  "待审批",
-		"Budget":                             "预算",
-		"Budget (yuan)":                      "预算（元）",
-		"Allocated by area (10,000 yuan)":    "各领域分配（万元）",
-		"Disbursed by area":                  "各领域拨付",
-		"awaiting":                           "待审批",
-		"wages paid":                         "已发工资",
-		"months":                             "个月",
-		"Capacity":                           "名额",
-		"Certificate":                        "证书",
-		"Certificate number":                 "证书编号",
-		"Certified":                          "已取证",
-		"Committed":                          "承诺资金",
-		"Committed total (yuan)":             "承诺总额（元）",
-		"Completed":                          "已结业",
-		"Counties visited":                   "走访县数",
-		"County codes (comma-separated)":     "县代码（逗号分隔）",
-		"Course":                             "课程",
-		"Create the fund":                    "设立基金",
-		"Date":                               "日期",
-		"Disbursed":                          "已拨付",
-		"Disbursed by county":                "各县拨付",
+		"3-hour target":                        "3小时目标",
+		"All time":                             "累计",
+		"Allocations: budget against actual":   "资金分配：预算与实际",
+		"Approve and pay":                      "批准并拨付",
+		"Allocated by area (10,000 yuan)":      "各领域分配（万元）",
+		"Allocated by area (100 million yuan)": "各领域分配（亿元）",
+		"Disbursed by area":                    "各领域拨付",
+		"Committed total (yuan)":               "承诺总额（元）",
+		"Counties visited":                     "走访县数",
+		"County codes (comma-separated)":       "县代码（逗号分隔）",
+		"Create the fund":                      "设立基金",
+		"Disbursed by county":                  "各县拨付",
 		"Disbursements above the fund's four-eyes amount wait here for a second fund administrator. The requester cannot approve their own request; approval needs a supporting document.": "超过双人审批金额的拨付在此等待另一位基金管理员审批。申请人不能审批自己的申请；审批前须上传证明材料。",
-		"Documents":                           "证明材料",
-		"Dropped out":                         "退出",
-		"Employer":                            "用人单位",
-		"End the job":                         "结束就业",
-		"Ends":                                "结束日期",
-		"Enrol":                               "报名",
-		"Enrol in a programme":                "报名参加项目",
-		"Enrolled":                            "报名",
-		"Enrolments":                          "报名记录",
-		"Family visited (household number)":   "家访对象（户编号）",
-		"Figures for the report":              "报告数据",
-		"From training to work":               "从培训到就业",
-		"Fund dashboard":                      "基金概览",
-		"Fund payments":                       "基金拨付",
-		"Home visitor":                        "家访员",
-		"Home visits":                         "家访次数",
-		"Home visits received":                "接受的家访",
-		"Hours":                               "时长（小时）",
-		"Hours per person against the target": "每人时长与目标",
+		"Dropped out":                                     "退出",
+		"End the job":                                     "结束就业",
+		"Enrol in a programme":                            "报名参加项目",
+		"Family visited (household number)":               "家访对象（户编号）",
+		"Figures for the report":                          "报告数据",
+		"From training to work":                           "从培训到就业",
+		"Fund dashboard":                                  "基金概览",
+		"Fund payments":                                   "基金拨付",
+		"Home visits received":                            "接受的家访",
+		"Hours per person against the target":             "每人时长与目标",
 		"Household ID (for a household: transfer income)": "户ID（拨付给农户：计入转移性收入）",
-		"Job":                   "工作",
-		"Jobs":                  "就业",
-		"Left":                  "剩余",
-		"Left to disburse":      "待拨付",
-		"Log":                   "登记",
-		"Log a home visit":      "登记家访",
-		"Maximum age":           "最大年龄",
-		"Member":                "成员",
-		"Met the 3-hour target": "达到3小时目标",
-		"Minimum age":           "最小年龄",
-		"Month":                 "月份",
-		"Monthly wage (yuan)":   "月工资（元）",
-		"New programme":         "新建项目",
+		"Left to disburse":                                "待拨付",
+		"Log a home visit":                                "登记家访",
+		"Met the 3-hour target":                           "达到3小时目标",
+		"New programme":                                   "新建项目",
 		"No one enrolled yet. Enrol people from their household's programme page.": "尚无人报名。请在农户的项目页面为其成员报名。",
-		"Note":                                   "备注",
 		"Nothing waits for approval.":            "没有待审批的拨付。",
-		"Overview":                               "概览",
 		"Paid directly to households":            "直接拨付给农户",
 		"Partner name (for a partner)":           "合作机构名称（拨付给合作机构时）",
 		"Pay piece-rate work":                    "发放计件报酬",
 		"Pay received":                           "收到的报酬",
 		"Pay the month's wage":                   "发放当月工资",
-		"Payee":                                  "收款方",
-		"People covered":                         "覆盖人数",
-		"Piece rate":                             "计件单价",
 		"Piece rate (yuan, for piece-rate work)": "计件单价（元，计件工作）",
-		"Piece-rate pay":                         "计件报酬",
 		"Place in a job":                         "安置就业",
-		"Placed in jobs":                         "就业安置",
 		"Placement wages paid":                   "已发就业工资",
-		"Post":                                   "派驻",
 		"Post a specialist":                      "派驻特派员",
-		"Programme":                              "项目",
 		"Programme history":                      "项目记录",
-		"Programmes":                             "帮扶项目",
-		"Project":                                "公益项目",
-		"Purpose":                                "用途",
 		"Recent disbursements":                   "最近拨付",
 		"Recently decided":                       "最近审批",
 		"Record a specialist's report":           "登记特派员报告",
-		"Request":                                "提交申请",
 		"Request a disbursement":                 "申请拨付",
 		"Requested by":                           "申请人",
 		"Second approver above (yuan)":           "超过此金额须双人审批（元）",
-		"Specialist":                             "特派员",
 		"Specialists posted":                     "派驻特派员",
 		"Specialists posted to counties":         "派驻各县的扶贫特派员",
-		"Staff":                                  "员工",
-		"Staff number":                           "员工编号",
-		"Starts":                                 "开始日期",
 		"Students / teachers supported":          "资助学生 / 教师",
-		"Summary":                                "摘要",
 		"The programme's rule is checked against the registry; the reasons are shown if the person is not eligible.": "系统按建档立卡信息核对项目条件；不符合时会说明原因。",
 		"To (empty: the whole area)": "分配给（留空：整个领域）",
 		"Trained / placed in jobs":   "培训 / 就业人数",
-		"Units":                      "件数",
 		"Up to the four-eyes amount it is paid at once; above it a second fund administrator must approve.": "不超过双人审批金额的立即拨付；超过的须另一位基金管理员批准。",
-		"Volunteer hours":                "志愿服务时长",
-		"Volunteer log":                  "志愿服务记录",
-		"Volunteers":                     "志愿者",
 		"Volunteers and specialists":     "志愿者与特派员",
 		"Wages and piece-rate pay":       "工资与计件报酬",
 		"Who may join":                   "参加条件",
-		"Women":                          "女性",
-		"Women covered":                  "覆盖女性",
 		"Working members without skills": "无技能劳动力",
 		"You requested this disbursement: another fund administrator must approve it.": "这笔拨付是你申请的：须由另一位基金管理员审批。",
-		"anyone":                "不限",
-		"below target":          "未达目标",
-		"hours":                 "小时",
-		"none yet":              "尚无",
 		"or a county code":      "或县代码",
-		"reports":               "份报告",
 		"second approver above": "双人审批金额",
-		"target":                "目标",
-		"target met":            "已达标",
 		"the whole area":        "整个领域",
-		"transfer income":       "转移性收入",
-		"wage income":           "工资性收入",
-		"yuan/month":            "元/月",
-		"Fund":                  "基金",
 	})
 }
+
+// fundWord translates one of the fund's own words (fundCodes) for Go-built text
+// such as chart legends.
+func fundWord(lang, key string) string { return wordsOf(lang, fundCodes[key], key) }

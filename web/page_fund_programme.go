@@ -138,7 +138,7 @@ func ruleWords(lang string, r fund.Rule) []string {
 
 // funnelChart shows enrolled → completed → certified → placed.
 func funnelChart(lang string, o fund.Outcome) map[string]any {
-	names := []string{translate(lang, "Enrolled"), translate(lang, "Completed"), translate(lang, "Certified"), translate(lang, "Placed in jobs")}
+	names := []string{fundWord(lang, "Enrolled"), fundWord(lang, "Completed"), fundWord(lang, "Certified"), fundWord(lang, "Placed in jobs")}
 	vals := []int{o.People, o.Completed, o.Certified, o.Placed}
 	return map[string]any{
 		"tooltip": map[string]any{"trigger": "axis"},
@@ -264,7 +264,7 @@ func (s *Server) renderHouseholdProgrammes(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	v := s.view(r, "fund_household")
-	v.Title = h.HeadName + " · " + translate(v.Lang, "Programmes")
+	v.Title = h.HeadName + " · " + fundWord(v.Lang, "Programmes")
 	v.Data = map[string]any{"H": h, "Hist": hist, "Names": names, "CanEnrol": canEnrol, "Open": open, "Error": formErr, "ProgNames": progNames, "Statuses": statuses,
 		"Roles": []string{fund.RoleParticipant, fund.RoleStudent, fund.RoleWorker, fund.RoleVisitor}, "Today": time.Now().In(fishpond.ChinaTime).Format(time.DateOnly)}
 	s.render(w, r, status, "fund_household", v)
@@ -320,7 +320,7 @@ func (s *Server) renderVolunteers(w http.ResponseWriter, r *http.Request, u acce
 		years = append(years, y)
 	}
 	v := s.view(r, "fund_volunteers")
-	v.Title = translate(v.Lang, "Volunteer hours")
+	v.Title = fundWord(v.Lang, "Volunteer hours")
 	v.Data = map[string]any{"S": sum, "Specialists": sps, "Counties": counties, "Years": years, "Year": year, "Error": formErr,
 		"Today": now.Format(time.DateOnly), "Key": formKey("vol"), "Chart": volunteerChart(v.Lang, sum), "Target": fund.Hours(fund.VolunteerTargetMinutes)}
 	s.render(w, r, status, "fund_volunteers", v)
@@ -343,8 +343,8 @@ func volunteerChart(lang string, sum fund.VolunteerSummary) map[string]any {
 		"tooltip": map[string]any{"trigger": "axis"},
 		"grid":    map[string]any{"left": 8, "right": 24, "top": 24, "bottom": 8, "containLabel": true},
 		"xAxis":   map[string]any{"type": "category", "data": names},
-		"yAxis":   map[string]any{"type": "value", "name": translate(lang, "hours")},
-		"series": []map[string]any{{"type": "bar", "data": vals, "markLine": map[string]any{"symbol": "none", "data": []map[string]any{{"yAxis": 3, "name": translate(lang, "target")}},
+		"yAxis":   map[string]any{"type": "value", "name": fundWord(lang, "hours")},
+		"series": []map[string]any{{"type": "bar", "data": vals, "markLine": map[string]any{"symbol": "none", "data": []map[string]any{{"yAxis": 3, "name": fundWord(lang, "target")}},
 			"label": map[string]any{"formatter": translate(lang, "3-hour target"), "position": "insideEndTop"}}}},
 	}
 }
