@@ -81,7 +81,7 @@ func (s *Service) Place(ctx context.Context, p fishpond.Principal, in PlaceInput
 		}
 		// Lock every enrolment of the person, so that two placements of the same
 		// person through different enrolments are checked one after the other.
-		lock, err := tx.QueryContext(ctx, "SELECT id FROM fund_enrolments WHERE member_id = ?"+tx.ForUpdate(), e.MemberID)
+		lock, err := tx.QueryContext(ctx, "SELECT id FROM fund_enrolments WHERE member_id = ? ORDER BY id"+tx.ForUpdate(), e.MemberID)
 		if err != nil {
 			return fishpond.Internal(err)
 		}
