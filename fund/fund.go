@@ -273,3 +273,29 @@ func loadFund(ctx context.Context, q db.Querier, id string) (Fund, error) {
 	}
 	return f, nil
 }
+
+// SetFourEyes changes the amount above which a disbursement needs a second
+// approver. Only an administrator may: a fund administrator raising the bar for
+// their own requests would defeat the rule it sets. Pending disbursements keep
+// waiting for their second approver.
+func (s *Service) SetFourEyes(ctx context.Context, p fishpond.Principal, fundID string, above fishpond.Money) (Fund, error) {
+	if p.Role != fishpond.RoleAdmin {
+		return Fund{}, forbidden("只有系统管理员可以修改双人审批金额 / only an administrator may change the four-eyes amount")
+	}
+	if above < 0 || above > ledger.MaxAmount {
+		return Fund{}, fishpond.Invalid("金额有误 / invalid amount", map[string]string{"four_eyes_above_fen": "不能为负 / must not be negative"})
+	}
+	var f Fund
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if f, err = loadFundForUpdate(ctx, tx, fundID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE fund_funds SET four_eyes_above = ? WHERE id = ?", int64(above), f.ID); err != nil {
+			return fishpond.Internal(err)
+		}
+		f.FourEyesAbove = above
+		return nil
+	})
+	return f, err
+}

@@ -173,6 +173,19 @@ func TestFourEyesRule(t *testing.T) {
 		_, err = e.f.ApproveDisbursement(e.ctx, adminB, big.ID)
 		wantCode(t, err, fishpond.EConflict, "approve twice")
 
+		// The amount is configurable, by an administrator only.
+		_, err = e.f.SetFourEyes(e.ctx, adminA, f.ID, fishpond.Yuan(1_000_000))
+		wantCode(t, err, fishpond.EForbidden, "a fund administrator raising the four-eyes amount")
+		_, err = e.f.SetFourEyes(e.ctx, fishpond.System, f.ID, -1)
+		wantCode(t, err, fishpond.EInvalid, "a negative four-eyes amount")
+		must(e.f.SetFourEyes(e.ctx, fishpond.System, f.ID, fishpond.Yuan(10_000)))
+		lowered := must(e.f.RequestDisbursement(e.ctx, adminA, fund.DisbursementInput{AllocationID: county.ID, PayeeKind: fund.PayeeHousehold, HouseholdID: h.ID,
+			Purpose: "助学 schooling", Amount: fishpond.Yuan(10_001), IdempotencyKey: "lowered"}))
+		if lowered.Status != fund.StatusPending {
+			t.Fatalf("above the lowered amount: %s", lowered.Status)
+		}
+		must(e.f.RejectDisbursement(e.ctx, adminB, lowered.ID, "test"))
+
 		// Budget versus actual, and the ledger agrees.
 		for _, a := range must(e.f.Allocations(e.ctx, adminA, f.ID)) {
 			switch a.ID {

@@ -22,6 +22,7 @@ func init() {
 			{"POST", "/api/v1/funds", s.apiCreateFund},
 			{"GET", "/api/v1/funds/{id}", s.apiFund},
 			{"POST", "/api/v1/funds/{id}/allocations", s.apiAllocate},
+			{"PUT", "/api/v1/funds/{id}/four-eyes", s.apiSetFourEyes},
 			{"GET", "/api/v1/disbursements", s.apiDisbursements},
 			{"POST", "/api/v1/disbursements", s.apiRequestDisbursement},
 			{"POST", "/api/v1/disbursements/{id}/approve", s.apiApproveDisbursement},
@@ -108,6 +109,21 @@ func (s *Server) apiAllocate(w http.ResponseWriter, r *http.Request, u access.Us
 		return err
 	}
 	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) apiSetFourEyes(w http.ResponseWriter, r *http.Request, u access.User) error {
+	var in struct {
+		AboveFen int64 `json:"four_eyes_above_fen"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	f, err := s.Fund.SetFourEyes(r.Context(), u.Principal(), r.PathValue("id"), fishpond.Money(in.AboveFen))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
 	return nil
 }
 
