@@ -13,6 +13,7 @@ import (
 	"fishpond/assess"
 	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/fund"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
@@ -83,6 +84,7 @@ type Deps struct {
 
 	Credit    *credit.Service    // optional: the microcredit step runs when set
 	Insurance *insurance.Service // optional: the insurance step runs when set
+	Fund      *fund.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

@@ -15,14 +15,14 @@ func init() {
 		return []apiRoute{
 			{"GET", "/api/v1/insurance/plans", s.apiInsurancePlans},
 			{"POST", "/api/v1/insurance/plans", s.apiCreateInsurancePlan},
-			{"POST", "/api/v1/insurance/plans/{id}/enrolments", s.apiEnrol},
+			{"POST", "/api/v1/insurance/plans/{id}/enrolments", s.apiInsuranceEnrol},
 			{"GET", "/api/v1/households/{id}/insurance", s.apiHouseholdInsurance},
 			{"POST", "/api/v1/insurance/claims", s.apiSubmitClaim},
 			{"GET", "/api/v1/insurance/claims/{id}", s.apiClaim},
 			{"POST", "/api/v1/insurance/claims/{id}/review", s.apiReviewClaim},
 			{"GET", "/api/v1/insurance/claim-queue", s.apiClaimQueue},
-			{"GET", "/api/v1/funds/{name}", s.apiFund},
-			{"POST", "/api/v1/funds/{name}/donations", s.apiDonate},
+			{"GET", "/api/v1/charity-funds/{name}", s.apiInsuranceFund},
+			{"POST", "/api/v1/charity-funds/{name}/donations", s.apiDonate},
 		}
 	})
 }
@@ -98,7 +98,7 @@ func toEnrolment(e insurance.Enrolment) enrolmentJSON {
 	return enrolmentJSON{e.ID, e.PlanID, e.HouseholdID, e.MemberID, e.CountyCode, e.CoverFrom, e.CoverTo, int64(e.Premium)}
 }
 
-func (s *Server) apiEnrol(w http.ResponseWriter, r *http.Request, u access.User) error {
+func (s *Server) apiInsuranceEnrol(w http.ResponseWriter, r *http.Request, u access.User) error {
 	var in struct {
 		HouseholdID string   `json:"household_id"`
 		MemberIDs   []string `json:"member_ids"`
@@ -283,7 +283,7 @@ func toFund(f insurance.FundReport) fundJSON {
 	return out
 }
 
-func (s *Server) apiFund(w http.ResponseWriter, r *http.Request, u access.User) error {
+func (s *Server) apiInsuranceFund(w http.ResponseWriter, r *http.Request, u access.User) error {
 	f, err := s.Insurance.Fund(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err

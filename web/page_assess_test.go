@@ -19,6 +19,7 @@ import (
 	"fishpond/credit"
 	"fishpond/demo"
 	"fishpond/farms"
+	"fishpond/fund"
 	"fishpond/insurance"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -44,6 +45,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	svc.Fund = fund.New(d, reg, clock)
 	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
 	svc.Partners = partners.New(d, keys, acc, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
@@ -54,6 +56,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	deps.Farms = svc.Farms
 	deps.Credit = svc.Credit
 	deps.Insurance = svc.Insurance
+	deps.Fund = svc.Fund
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,8 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request, u access.User)
 	switch {
 	case u.Role == fishpond.RoleHousehold && u.HouseholdID != "":
 		http.Redirect(w, r, "/households/"+u.HouseholdID, http.StatusSeeOther)
+	case u.Role == fishpond.RoleFundAdmin:
+		http.Redirect(w, r, "/fund", http.StatusSeeOther)
 	case u.Role == fishpond.RoleConsumer:
 		http.Redirect(w, r, "/shop", http.StatusSeeOther)
 	case len(u.Counties) == 1:

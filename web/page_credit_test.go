@@ -137,7 +137,7 @@ func TestCreditAndInsuranceAPI(t *testing.T) {
 	if status != 400 || e["error"].(map[string]any)["fields"].(map[string]any)["member_id"] == nil {
 		t.Fatalf("uninsured claim: %d %v", status, e)
 	}
-	status, fund := apiCall(t, farmer, "GET", srv.URL+"/api/v1/funds/health-insurance", "", "")
+	status, fund := apiCall(t, farmer, "GET", srv.URL+"/api/v1/charity-funds/health-insurance", "", "")
 	if status != 200 || fund["pledges_fen"].(float64) <= 0 || fund["claims_paid"].(float64) != 1 {
 		t.Fatalf("fund %d %v", status, fund)
 	}

@@ -17,7 +17,7 @@ func init() {
 		m.HandleFunc("POST /insurance/enrol", s.page(s.enrolSubmit))
 		m.HandleFunc("POST /insurance/claims", s.page(s.claimSubmit))
 		m.HandleFunc("POST /insurance/claims/{id}/review", s.page(s.claimReviewSubmit))
-		m.HandleFunc("GET /funds/{name}", s.public(s.fundPage))
+		m.HandleFunc("GET /funds/{name}", s.public(s.insuranceFundPage))
 	})
 	addMessages(map[string]string{
 		"Health insurance":           "大病保险",
@@ -162,7 +162,7 @@ func (s *Server) claimReviewSubmit(w http.ResponseWriter, r *http.Request, u acc
 
 // fundPage is public: a fund's balance, where its money came from and whom it
 // covers, without personal data.
-func (s *Server) fundPage(w http.ResponseWriter, r *http.Request, u access.User) error {
+func (s *Server) insuranceFundPage(w http.ResponseWriter, r *http.Request, u access.User) error {
 	f, err := s.Insurance.Fund(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"fishpond/assess"
 	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/fund"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
@@ -42,6 +43,7 @@ type Services struct {
 	// PartnerCalls logs calls made with partner keys (nil: not logged).
 	PartnerCalls *partners.CallLog
 	Farms        *farms.Service
+	Fund         *fund.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

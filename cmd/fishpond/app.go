@@ -16,6 +16,7 @@ import (
 	"fishpond/assess"
 	"fishpond/credit"
 	"fishpond/farms"
+	"fishpond/fund"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
@@ -38,6 +39,7 @@ type app struct {
 	Market   *market.Store
 	Partners *partners.Service
 	Farms    *farms.Service
+	Fund     *fund.Service
 	DataDir  string
 	Log      *slog.Logger
 
@@ -181,6 +183,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	a.Partners = partners.New(d, keys, acc, clock)
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
 	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
+	a.Fund = fund.New(d, reg, clock)
 	ccfg, err := creditConfig()
 	if err != nil {
 		d.Close()

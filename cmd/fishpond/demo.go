@@ -37,6 +37,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Farms = a.Farms
 		deps.Credit = a.Credit
 		deps.Insurance = a.Insurance
+		deps.Fund = a.Fund
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -82,6 +82,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	s.Farms = a.Farms
 	s.Credit = a.Credit
 	s.Insurance = a.Insurance
+	s.Fund = a.Fund
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
