@@ -215,4 +215,3 @@ func TestConsumerPlantsTreeAndHouseholdIsPaid(t *testing.T) {
 		}
 	})
 }
-

@@ -110,7 +110,7 @@ func (s *Service) RecordTx(ctx context.Context, tx *db.Tx, now time.Time, action
 }
 
 func (in *Ingester) enqueue(ctx context.Context, r *ingestReq) error {
-	in.start.Do(func() { go in.loop() })
+	in.start.Do(in.startLoops)
 	in.mu.RLock()
 	defer in.mu.RUnlock()
 	if in.closed {
@@ -126,7 +126,7 @@ func (in *Ingester) enqueue(ctx context.Context, r *ingestReq) error {
 
 // Close stops accepting actions, commits those queued and stops the committer.
 func (in *Ingester) Close() {
-	in.start.Do(func() { go in.loop() })
+	in.start.Do(in.startLoops)
 	in.mu.Lock()
 	if !in.closed {
 		in.closed = true
@@ -136,11 +136,17 @@ func (in *Ingester) Close() {
 	<-in.done
 }
 
+// startLoops starts the one committer. (Two committers on PostgreSQL, as the
+// ledger runs, measured slower here: concurrent batches contend on the daily
+// counters they lock.)
+func (in *Ingester) startLoops() {
+	go func() { defer close(in.done); in.loop() }()
+}
+
 // loop takes what is queued — at least one request, up to MaxBatch actions — and
 // commits it in one transaction; while it commits the next batch queues up, so the
 // batch size follows the load.
 func (in *Ingester) loop() {
-	defer close(in.done)
 	var batch []*ingestReq
 	for {
 		r, ok := <-in.queue

@@ -18,6 +18,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/green"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/market"
@@ -33,6 +34,7 @@ type Services struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Payments *payment.Service
+	Green    *green.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

@@ -14,6 +14,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/green"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -31,6 +32,7 @@ type app struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Green    *green.Service
 	DataDir  string
 	Log      *slog.Logger
 }
@@ -164,13 +166,17 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	led := ledger.New(d, clock)
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
+	mkt := market.NewStore(d, keys, clock, mcfg)
+	gcfg := green.DefaultConfig
+	gcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: mkt, Green: green.New(d, reg, mkt, clock, gcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Green.Close()
 	a.Ledger.Close()
 	a.DB.Close()
 }

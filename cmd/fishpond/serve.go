@@ -73,11 +73,12 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	defer sb.Close()
 	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
-		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
+		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler(), Green: a.Green}, a.Log)
 	s.SecureCookies = opt.secure
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
+	go runGreen(sweepCtx, a)
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
