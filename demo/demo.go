@@ -11,6 +11,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/assess"
+	"fishpond/green"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/market"
@@ -70,6 +71,7 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Green    *green.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

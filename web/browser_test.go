@@ -16,6 +16,7 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/green"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -40,7 +41,9 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
+	defer svc.Green.Close()
+	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, Green: svc.Green}, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

@@ -17,6 +17,7 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/green"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
@@ -39,7 +40,9 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
+	t.Cleanup(svc.Green.Close)
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Green: svc.Green}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.
