@@ -64,6 +64,7 @@ func init() {
 		"Projects":                               "项目",
 		"Partner":                                "合作机构",
 		"Species":                                "树种",
+		"Protects":                               "保护对象",
 		"Planting season":                        "种植季",
 		"Survival":                               "成活率",
 		"target":                                 "目标",
