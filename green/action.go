@@ -20,6 +20,10 @@ type Action struct {
 	Quantity int64
 	At       time.Time // when it happened
 	Source   string    // "market", "partner:<user id>", …
+
+	// atDefaulted is set when the report gave no time and now was taken: a retry
+	// of such a report carries another now, so the time is not compared.
+	atDefaulted bool
 }
 
 // Result is what recording an action gave.
@@ -62,7 +66,7 @@ func (a *Action) validate(now time.Time, maxBackdate time.Duration, partner bool
 		f["quantity"] = fmt.Sprintf("须为 1 至 %d 的整数 a whole number from 1 to %d", maxQuantity, maxQuantity)
 	}
 	if a.At.IsZero() {
-		a.At = now
+		a.At, a.atDefaulted = now, true
 	}
 	a.At = a.At.UTC().Truncate(time.Microsecond)
 	switch {
@@ -82,7 +86,7 @@ func (a *Action) validate(now time.Time, maxBackdate time.Duration, partner bool
 
 // same reports whether a stored action is the one being reported again.
 func (a *Action) same(userID, kind string, qty int64, at time.Time) bool {
-	return a.UserID == userID && a.Kind == kind && a.Quantity == qty && a.At.Equal(at)
+	return a.UserID == userID && a.Kind == kind && a.Quantity == qty && (a.atDefaulted || a.At.Equal(at))
 }
 
 // day is the China date an action's energy counts against the cap on.

@@ -51,6 +51,12 @@ func TestRecordConvertsCapsAndCountsOnce(t *testing.T) {
 		if r := mustRecord(t, f, true, walk("p:8", alice.UserID, 20_000)); r[0].Grams != 200 || r[0].Capped {
 			t.Fatalf("next day = %+v", r[0])
 		}
+		// A report without a time, retried a minute later, is the same action.
+		mustRecord(t, f, true, green.Action{ID: "p:9", UserID: bob.UserID, Kind: green.KindPublicTransport, Quantity: 1})
+		f.advance(time.Minute)
+		if r := mustRecord(t, f, true, green.Action{ID: "p:9", UserID: bob.UserID, Kind: green.KindPublicTransport, Quantity: 1}); !r[0].Replayed || r[0].Grams != 80 {
+			t.Fatalf("untimed retry = %+v", r[0])
+		}
 		if c := mustCollect(t, f, alice); c.Grams != 100+196+200 || c.Drops != 3 {
 			t.Fatalf("collected %+v; want the granted energy of the three non-empty drops", c)
 		}
