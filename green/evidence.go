@@ -16,17 +16,18 @@ import (
 // photoExt names stored evidence by sniffed type.
 var photoExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
-// storePhoto checks an evidence photo (type sniffed from content, size bounded, as
-// product photos are) and writes it under PhotoDir/evidence by its SHA-256, before
-// any row refers to it: a crash leaves an unreferenced file, never a dangling row.
-func (s *Service) storePhoto(r io.Reader) (sum, ctype string, err error) {
+// readPhoto checks an evidence photo as product photos are checked (type sniffed
+// from content, size bounded) and returns it with its type.
+func readPhoto(r io.Reader) ([]byte, string, error) {
 	if r == nil {
-		return "", "", fishpond.Invalid("须上传照片 a photo is required", map[string]string{"photo": "必填 required"})
+		return nil, "", fishpond.Invalid("须上传照片 a photo is required", map[string]string{"photo": "必填 required"})
 	}
-	b, ct, err := market.CheckPhoto(r)
-	if err != nil {
-		return "", "", err
-	}
+	return market.CheckPhoto(r)
+}
+
+// storePhoto writes a checked photo under PhotoDir/evidence by its SHA-256, before
+// any row refers to it: a crash leaves an unreferenced file, never a dangling row.
+func (s *Service) storePhoto(b []byte, ct string) (sum, ctype string, err error) {
 	h := sha256.Sum256(b)
 	sum = hex.EncodeToString(h[:])
 	if s.cfg.PhotoDir == "" {

@@ -37,6 +37,7 @@ type Work struct {
 	PhotoType   string
 	Lat, Lon    float64
 	TakenAt     time.Time
+	GeoSource   string // "exif": the photo's own tags; "device": the phone's report
 	Status      string
 	Reason      string
 	Wage        fishpond.Money
@@ -48,8 +49,10 @@ type Work struct {
 	Replayed    bool
 }
 
-// WorkInput is a report of work with its photo and where and when it was taken
-// (from the phone's location and clock, or the photo's own tags).
+// WorkInput is a report of work with its photo and where and when it was taken,
+// from the phone's location and clock. When the photo carries its own GPS and time
+// tags (EXIF), those are the evidence, and a report that disagrees with them by
+// more than 1 km or 2 hours is refused.
 type WorkInput struct {
 	JobID    string
 	Date     string // YYYY-MM-DD (China)
@@ -79,8 +82,28 @@ func (s *Service) SubmitWork(ctx context.Context, p fishpond.Principal, in WorkI
 	if err != nil {
 		return Work{}, err
 	}
+	photo, ct, err := readPhoto(in.Photo)
+	if err != nil {
+		return Work{}, err
+	}
 	now := s.now()
 	f := map[string]string{}
+	taken, lat, lon, source := in.TakenAt.UTC().Truncate(time.Microsecond), in.Lat, in.Lon, "device"
+	if ct == "image/jpeg" {
+		tags := readPhotoTags(photo)
+		if tags.HasGPS {
+			if (lat != 0 || lon != 0) && distanceKm(lat, lon, tags.Lat, tags.Lon) > 1 {
+				f["location"] = "与照片自带的定位不符 disagrees with the location the photo itself records"
+			}
+			lat, lon, source = tags.Lat, tags.Lon, "exif"
+		}
+		if tags.HasTime {
+			if !in.TakenAt.IsZero() && (taken.Sub(tags.Taken) > 2*time.Hour || tags.Taken.Sub(taken) > 2*time.Hour) {
+				f["taken_at"] = "与照片自带的拍摄时间不符 disagrees with the time the photo itself records"
+			}
+			taken, source = tags.Taken.Truncate(time.Microsecond), "exif"
+		}
+	}
 	key := strings.TrimSpace(in.Key)
 	if key == "" || len(key) > 100 {
 		f["idempotency_key"] = "必填，最多100字节 required, at most 100 bytes"
@@ -103,11 +126,12 @@ func (s *Service) SubmitWork(ctx context.Context, p fishpond.Principal, in WorkI
 	if in.Quantity <= 0 || in.Quantity > maxQ {
 		f["quantity"] = fmt.Sprintf("1 至 %d from 1 to %d", maxQ, maxQ)
 	}
-	taken := in.TakenAt.UTC().Truncate(time.Microsecond)
-	if derr == nil && (taken.Before(date) || !taken.Before(date.AddDate(0, 0, 2)) || taken.After(now.Add(5*time.Minute))) {
+	if _, bad := f["taken_at"]; !bad && derr == nil && (taken.Before(date) || !taken.Before(date.AddDate(0, 0, 2)) || taken.After(now.Add(5*time.Minute))) {
 		f["taken_at"] = "照片须在工作当天或次日拍摄 the photo must be taken on the work day or the day after"
 	}
-	s.checkPlace(pr, in.Lat, in.Lon, f)
+	if _, bad := f["location"]; !bad {
+		s.checkPlace(pr, lat, lon, f)
+	}
 	if len(f) > 0 {
 		return Work{}, fishpond.Invalid("工作记录无效 invalid work report", f)
 	}
@@ -119,18 +143,18 @@ func (s *Service) SubmitWork(ctx context.Context, p fishpond.Principal, in WorkI
 		w.Replayed = true
 		return w, nil
 	}
-	sum, ct, err := s.storePhoto(in.Photo)
+	sum, ct, err := s.storePhoto(photo, ct)
 	if err != nil {
 		return Work{}, err
 	}
 	w := Work{ID: uuid.Must(uuid.NewV7()).String(), JobID: j.ID, ProjectID: pr.ID, HouseholdID: j.HouseholdID, CountyCode: j.CountyCode, Kind: j.Kind,
-		Date: date, Quantity: in.Quantity, PhotoSHA256: sum, PhotoType: ct, Lat: round6(in.Lat), Lon: round6(in.Lon), TakenAt: taken,
+		Date: date, Quantity: in.Quantity, PhotoSHA256: sum, PhotoType: ct, Lat: round6(lat), Lon: round6(lon), TakenAt: taken, GeoSource: source,
 		Status: WorkSubmitted, SubmittedBy: p.UserID, SubmittedAt: now}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO green_work (id, idem_key, job_id, project_id, household_id, county_code, kind, work_date, quantity,
-			photo_sha256, photo_type, lat_e6, lon_e6, taken_at, status, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			photo_sha256, photo_type, lat_e6, lon_e6, taken_at, geo_source, status, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, idem, w.JobID, w.ProjectID, w.HouseholdID, w.CountyCode, w.Kind, db.FormatTime(w.Date), w.Quantity, w.PhotoSHA256, w.PhotoType,
-			e6(w.Lat), e6(w.Lon), db.FormatTime(w.TakenAt), w.Status, w.SubmittedBy, db.FormatTime(now))
+			e6(w.Lat), e6(w.Lon), db.FormatTime(w.TakenAt), w.GeoSource, w.Status, w.SubmittedBy, db.FormatTime(now))
 		if db.IsUniqueViolation(err) {
 			return fishpond.Errorf(fishpond.EConflict, "该记录正在提交 this report is being submitted; retry to see it")
 		}
@@ -143,14 +167,14 @@ func (s *Service) SubmitWork(ctx context.Context, p fishpond.Principal, in WorkI
 }
 
 const workColumns = `id, job_id, project_id, household_id, county_code, kind, work_date, quantity, photo_sha256, photo_type, lat_e6, lon_e6, taken_at,
-	status, reason, wage_fen, transfer_id, submitted_by, submitted_at, verified_by, verified_at`
+	geo_source, status, reason, wage_fen, transfer_id, submitted_by, submitted_at, verified_by, verified_at`
 
 func scanWork(row interface{ Scan(...any) error }) (Work, error) {
 	var w Work
 	var date, taken, sub, ver string
 	var lat, lon, wage int64
 	err := row.Scan(&w.ID, &w.JobID, &w.ProjectID, &w.HouseholdID, &w.CountyCode, &w.Kind, &date, &w.Quantity, &w.PhotoSHA256, &w.PhotoType,
-		&lat, &lon, &taken, &w.Status, &w.Reason, &wage, &w.TransferID, &w.SubmittedBy, &sub, &w.VerifiedBy, &ver)
+		&lat, &lon, &taken, &w.GeoSource, &w.Status, &w.Reason, &wage, &w.TransferID, &w.SubmittedBy, &sub, &w.VerifiedBy, &ver)
 	w.Date, w.TakenAt, w.SubmittedAt = db.MustTime(date).In(fishpond.ChinaTime), db.MustTime(taken), db.MustTime(sub)
 	if ver != "" {
 		w.VerifiedAt = db.MustTime(ver)

@@ -343,19 +343,23 @@ func (s *Server) apiGreenAssignJob(w http.ResponseWriter, r *http.Request, u acc
 
 func workJSON(x green.Work) map[string]any {
 	return map[string]any{"id": x.ID, "job_id": x.JobID, "project_id": x.ProjectID, "household_id": x.HouseholdID, "kind": x.Kind,
-		"date": x.Date.Format("2006-01-02"), "quantity": x.Quantity, "lat": x.Lat, "lon": x.Lon, "taken_at": x.TakenAt, "photo_sha256": x.PhotoSHA256,
+		"date": x.Date.Format("2006-01-02"), "quantity": x.Quantity, "lat": x.Lat, "lon": x.Lon, "taken_at": x.TakenAt, "geo_source": x.GeoSource, "photo_sha256": x.PhotoSHA256,
 		"status": x.Status, "reason": x.Reason, "wage_fen": int64(x.Wage), "transfer_id": x.TransferID, "replayed": x.Replayed}
 }
 
-// workInput reads a multipart work report: photo, date, quantity, lat, lon and
-// taken_at (RFC 3339; the phone's clock when the photo was taken).
+// workInput reads a multipart work report: photo, date, quantity, and lat, lon and
+// taken_at (RFC 3339) from the phone; the last three may be left out when the photo
+// carries its own GPS and time tags.
 func workInput(w http.ResponseWriter, r *http.Request) (green.WorkInput, func(), error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 6<<20)
 	if err := r.ParseMultipartForm(6 << 20); err != nil {
 		return green.WorkInput{}, nil, fishpond.Invalid("须以 multipart 上传照片 send the photo as multipart/form-data", map[string]string{"photo": "required"})
 	}
 	f := map[string]string{}
-	num := func(k string) float64 {
+	num := func(k string) float64 { // blank: the photo's own GPS tags must say
+		if strings.TrimSpace(r.FormValue(k)) == "" {
+			return 0
+		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(r.FormValue(k)), 64)
 		if err != nil {
 			f[k] = "须为数字 a number"
@@ -371,7 +375,9 @@ func workInput(w http.ResponseWriter, r *http.Request) (green.WorkInput, func(),
 		f["quantity"] = "须为整数 a whole number"
 	}
 	in.Quantity = q
-	if in.TakenAt, err = time.Parse(time.RFC3339, r.FormValue("taken_at")); err != nil {
+	if v := r.FormValue("taken_at"); v == "" {
+		in.TakenAt = time.Time{} // the photo's own time tag must say
+	} else if in.TakenAt, err = time.Parse(time.RFC3339, v); err != nil {
 		f["taken_at"] = "拍摄时间 RFC 3339, e.g. 2026-04-10T09:30:00+08:00"
 	}
 	file, _, err := r.FormFile("photo")

@@ -154,7 +154,9 @@ CREATE TABLE green_jobs (
 CREATE INDEX green_jobs_household ON green_jobs(household_id);
 
 -- Work reported against a job (trees planted, or days guarded) with a geo-tagged,
--- time-stamped photo; paid only once a project officer verifies it.
+-- time-stamped photo; paid only once a project officer verifies it. geo_source says
+-- where position and time came from: "exif" (the photo's own GPS and time tags) or
+-- "device" (the phone's location and clock sent with the report).
 CREATE TABLE green_work (
     id TEXT PRIMARY KEY,
     idem_key TEXT NOT NULL UNIQUE,
@@ -170,6 +172,7 @@ CREATE TABLE green_work (
     lat_e6 BIGINT NOT NULL,
     lon_e6 BIGINT NOT NULL,
     taken_at TEXT NOT NULL,
+    geo_source TEXT NOT NULL,
     status TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     wage_fen BIGINT NOT NULL DEFAULT 0,
