@@ -234,3 +234,49 @@ func TestAreaCapacityIsNeverOversubscribed(t *testing.T) {
 		}
 	})
 }
+
+// TestCapHoldsAcrossProcesses runs two services on one database (two server
+// processes) recording the same user's walks at once: together they grant exactly
+// the daily cap, never more, and each action once.
+func TestCapHoldsAcrossProcesses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		other := green.New(d, f.reg, f.m, clock{f.now}, green.DefaultConfig)
+		defer other.Close()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var granted int64
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				svc := f.g
+				if w%2 == 1 {
+					svc = other
+				}
+				for i := range 10 {
+					res, err := svc.Record(ctx, []green.Action{walk(fmt.Sprintf("w%d-%d", w, i%7), alice.UserID, 5_000)}, true)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if res[0].Err != nil && fishpond.Code(res[0].Err) != fishpond.EConflict {
+						t.Error(res[0].Err)
+					}
+					if !res[0].Replayed {
+						mu.Lock()
+						granted += res[0].Grams
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if granted != 296 {
+			t.Fatalf("granted %d g in total; want exactly the 296 g cap", granted)
+		}
+		if c := mustCollect(t, f, alice); c.Grams != 296 {
+			t.Fatalf("collected %d", c.Grams)
+		}
+	})
+}

@@ -42,7 +42,7 @@ func (s *Service) recordBatch(ctx context.Context, tx *db.Tx, now time.Time, req
 	}
 	// Actions recorded before: a replay answers the first result, anything else
 	// under the same id is a conflict.
-	err := queryIn(ctx, tx, "SELECT action_id, user_id, kind, quantity, occurred_at, grams, ripe_at, expires_at FROM green_drops WHERE action_id IN (%s)", "", ids,
+	err := selectByID(ctx, tx, ids,
 		func(scan func(...any) error) error {
 			var id, user, kind, at, ripe, exp string
 			var qty, grams int64
@@ -80,27 +80,7 @@ func (s *Service) recordBatch(ctx context.Context, tx *db.Tx, now time.Time, req
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
-	used := make(map[string]int64, len(keys))
-	suffix := ""
-	if tx.Dialect() == db.Postgres {
-		rows := make([]any, 0, 2*len(keys))
-		for _, k := range keys {
-			rows = append(rows, k, int64(0))
-		}
-		if err := insertRows(ctx, tx, "INSERT INTO green_daily (dkey, grams) VALUES ", " ON CONFLICT (dkey) DO NOTHING", 2, len(keys), rows); err != nil {
-			return fishpond.Internal(err)
-		}
-		suffix = " ORDER BY dkey FOR UPDATE"
-	}
-	err = queryIn(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey IN (%s)", suffix, keys, func(scan func(...any) error) error {
-		var k string
-		var g int64
-		if err := scan(&k, &g); err != nil {
-			return err
-		}
-		used[k] = g
-		return nil
-	})
+	used, err := lockCounters(ctx, tx, keys)
 	if err != nil {
 		return err
 	}
@@ -124,18 +104,13 @@ func (s *Service) recordBatch(ctx context.Context, tx *db.Tx, now time.Time, req
 		drops = append(drops, a.ID, a.UserID, a.Kind, a.Quantity, g, a.Source, db.FormatTime(a.At), day(a.At),
 			db.FormatTime(ripe), db.FormatTime(exp), state, recorded)
 	}
-	err = insertRows(ctx, tx, "INSERT INTO green_drops (action_id, user_id, kind, quantity, grams, source, occurred_at, day, ripe_at, expires_at, state, recorded_at) VALUES ", "", width, len(live), drops)
-	if err != nil {
+	if err := insertDrops(ctx, tx, width, len(live), drops); err != nil {
 		if db.IsUniqueViolation(err) { // another process recorded one of them first: run again
 			return db.Retry(fmt.Errorf("green: concurrent action: %w", err))
 		}
 		return fishpond.Internal(err)
 	}
-	counters := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		counters = append(counters, k, used[k.(string)])
-	}
-	if err := insertRows(ctx, tx, "INSERT INTO green_daily (dkey, grams) VALUES ", " ON CONFLICT (dkey) DO UPDATE SET grams = excluded.grams", 2, len(keys), counters); err != nil {
+	if err := saveCounters(ctx, tx, keys, used); err != nil {
 		return fishpond.Internal(err)
 	}
 	return settleDuplicates(all)
