@@ -24,7 +24,7 @@ import (
 )
 
 // greenServer replaces the fixture's server by one that also serves green.
-func greenServer(t *testing.T, f *fixture) {
+func greenServer(t *testing.T, f *fixture) *green.Service {
 	t.Helper()
 	g := green.New(f.d, f.reg, nil, fishpond.SystemClock{}, green.Config{PhotoDir: t.TempDir()})
 	t.Cleanup(g.Close)
@@ -32,6 +32,7 @@ func greenServer(t *testing.T, f *fixture) {
 	f.srv.Close()
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
+	return g
 }
 
 func mustJSON(t *testing.T, status int, body string, want int, v any) {
