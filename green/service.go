@@ -61,6 +61,9 @@ func New(d *db.DB, reg *registry.Store, mkt *market.Store, clock fishpond.Clock,
 // Close drains the ingest queue; call it before closing the database.
 func (s *Service) Close() { s.ingest.Close() }
 
+// Window is how long ripe energy stays collectable, as published with the table.
+func (s *Service) Window() time.Duration { return s.cfg.Window }
+
 // DB is the service's database, for wiring consumers.
 func (s *Service) DB() *db.DB { return s.db }
 

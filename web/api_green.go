@@ -45,7 +45,7 @@ func (s *Server) apiGreenConversions(w http.ResponseWriter, r *http.Request, u a
 		out = append(out, map[string]any{"kind": c.Kind, "unit": c.Unit, "grams": c.Grams, "per_units": c.PerUnits, "daily_cap_g": c.DailyCap,
 			"partner_may_report": c.Partner, "label": c.Label})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "window_hours": 72})
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "window_hours": int64(s.Green.Window() / time.Hour)})
 	return nil
 }
 
