@@ -59,7 +59,7 @@ func TestBrowserConsumerEnergy(t *testing.T) {
 	if got := browsertest.Text(t, ctx, "section.energy .big b"); got != "250" {
 		t.Fatalf("balance after collecting = %q, want 250", got)
 	}
-	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action$='/redeem'] button")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("form[action$='/redeem'] button")), chromedp.WaitVisible(chromedp.CSS("body.page-green_certificate h1")))
 	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "证书") {
 		t.Fatalf("after redeeming the consumer sees %q, want the certificate", got)
 	}
