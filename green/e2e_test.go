@@ -215,3 +215,45 @@ func TestConsumerPlantsTreeAndHouseholdIsPaid(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentVerifyPaysOnce: two officers approving the same report at once
+// plant its trees and pay its wage once.
+func TestConcurrentVerifyPaysOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		pr := mustProject(t, f, green.ProjectTree, 100)
+		earn(t, f, alice, 5, "rides")
+		if _, err := f.g.Redeem(ctx, alice, pr.ID, 4, "four"); err != nil {
+			t.Fatal(err)
+		}
+		hh := f.hh[0]
+		job, err := f.g.AssignJob(ctx, officer, pr.ID, hh.ID, green.JobPlanting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := f.g.SubmitWork(ctx, householdP(hh.ID), green.WorkInput{JobID: job.ID, Date: "2026-04-10", Quantity: 2, Lat: 38.7712, Lon: 113.9521,
+			TakenAt: t0.Add(-time.Hour), Photo: bytes.NewReader(jpegPhoto(t)), Key: "k"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for _, o := range []fishpond.Principal{officer, officer2} {
+			go func() { _, err := f.g.VerifyWork(ctx, o, w.ID, true, ""); errs <- err }()
+		}
+		ok := 0
+		for range 2 {
+			switch err := <-errs; fishpond.Code(err) {
+			case "":
+				ok++
+			case fishpond.EConflict:
+			default:
+				t.Fatal(err)
+			}
+		}
+		p, _ := f.g.Project(ctx, pr.ID)
+		income, _ := f.l.HouseholdIncome(ctx, hh.ID, t0.AddDate(0, -1, 0), t0.AddDate(0, 1, 0))
+		if ok != 1 || p.Planted != 2 || income.Wage != fishpond.Yuan(10) {
+			t.Fatalf("%d approvals succeeded, %d trees planted, wage %s; want 1, 2, 10.00", ok, p.Planted, income.Wage)
+		}
+	})
+}

@@ -184,7 +184,11 @@ func scanWork(row interface{ Scan(...any) error }) (Work, error) {
 }
 
 func (s *Service) workBy(ctx context.Context, q db.Querier, col, v string) (Work, error) {
-	w, err := scanWork(q.QueryRowContext(ctx, "SELECT "+workColumns+" FROM green_work WHERE "+col+" = ?", v))
+	return workWhere(ctx, q, col, v, "")
+}
+
+func workWhere(ctx context.Context, q db.Querier, col, v, suffix string) (Work, error) {
+	w, err := scanWork(q.QueryRowContext(ctx, "SELECT "+workColumns+" FROM green_work WHERE "+col+" = ?"+suffix, v))
 	if err != nil {
 		return w, db.NotFound(err, "工作记录不存在 work report not found")
 	}
@@ -276,7 +280,9 @@ func (s *Service) VerifyWork(ctx context.Context, p fishpond.Principal, id strin
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		cur, err := s.workBy(ctx, tx, "id", id)
+		// Locked first, so that two officers deciding at once queue here and the
+		// second finds the report decided.
+		cur, err := workWhere(ctx, tx, "id", id, tx.ForUpdate())
 		if err != nil {
 			return err
 		}
@@ -313,10 +319,13 @@ func (s *Service) VerifyWork(ctx context.Context, p fishpond.Principal, id strin
 			evs = append(evs, events.Event{Type: "green.job.paid", Subject: w.ID, CountyCode: pr.CountyCode,
 				Payload: map[string]any{"project_id": pr.ID, "kind": w.Kind, "fen": int64(w.Wage)}})
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE green_work SET status = ?, wage_fen = ?, transfer_id = ?, verified_by = ?, verified_at = ? WHERE id = ? AND status = ?",
+		res, err := tx.ExecContext(ctx, "UPDATE green_work SET status = ?, wage_fen = ?, transfer_id = ?, verified_by = ?, verified_at = ? WHERE id = ? AND status = ?",
 			w.Status, int64(w.Wage), w.TransferID, p.UserID, db.FormatTime(now), w.ID, WorkSubmitted)
 		if err != nil {
 			return fishpond.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fishpond.Errorf(fishpond.EConflict, "该记录已审核 this report was already decided")
 		}
 		return events.AppendMany(ctx, tx, now, evs)
 	})
