@@ -64,5 +64,7 @@ func TestBrowserConsumerEnergy(t *testing.T) {
 		t.Fatalf("after redeeming the consumer sees %q, want the certificate", got)
 	}
 	shot("green-certificate")
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("a[href^='/green/projects/']")), chromedp.WaitVisible(chromedp.CSS(".chart[data-chart=bar] svg")))
+	shot("green-project")
 	browsertest.NoPageErrors(t, ctx)
 }

@@ -35,13 +35,22 @@ func init() {
 		m.HandleFunc("POST /green/audits/{id}/checks", s.page(s.greenCheckSubmit))
 	})
 	addMessages(map[string]string{
-		"Green energy":   "绿色能量",
-		"My energy":      "我的能量",
-		"Energy balance": "能量余额",
-		"Collect all":    "全部收取",
-		"Ripe":           "可收取",
-		"Ripening":       "生长中",
-		"expires":        "过期于",
+		"Conversion table": "能量换算表",
+		"Progress":         "进展",
+		"Protects":         "保护对象",
+		"parcel":           "件包裹",
+		"receipt":          "张小票",
+		"step":             "步",
+		"ride":             "次",
+		"trees":            "棵树",
+		"tree":             "棵",
+		"Green energy":     "绿色能量",
+		"My energy":        "我的能量",
+		"Energy balance":   "能量余额",
+		"Collect all":      "全部收取",
+		"Ripe":             "可收取",
+		"Ripening":         "生长中",
+		"expires":          "过期于",
 		"No energy waiting. Earn it by shopping with consolidated shipping, e-receipts, walking or taking the bus.": "暂无待收能量。合并发货、电子小票、步行、乘公交都能获得能量。",
 		"Friends":                                "好友",
 		"Add a friend":                           "添加好友",
@@ -64,7 +73,6 @@ func init() {
 		"Projects":                               "项目",
 		"Partner":                                "合作机构",
 		"Species":                                "树种",
-		"Protects":                               "保护对象",
 		"Planting season":                        "种植季",
 		"Survival":                               "成活率",
 		"target":                                 "目标",
@@ -242,7 +250,14 @@ func (s *Server) greenProjectPage(w http.ResponseWriter, r *http.Request, u acce
 	}
 	v := s.view(r, "green_project")
 	v.Title = pr.Name
-	v.Data = map[string]any{"P": pr, "Key": greenKey(), "Manage": green.CanManage(u.Principal(), pr.CountyCode), "SignedIn": u.ID != "",
+	// From pledge to surviving tree, as a bar each: people look, not read.
+	tr := func(k string) string { return translate(v.Lang, k) }
+	item := func(k string, n int64) chartItem { return chartItem{Name: tr(k), Value: int(n)} }
+	var funnel []chartItem
+	if pr.Kind == green.ProjectTree && pr.Redeemed > 0 {
+		funnel = []chartItem{item("Redeemed", pr.Redeemed), item("Planted", pr.Planted), item("Checked", pr.Checked), item("Alive", pr.Survived)}
+	}
+	v.Data = map[string]any{"P": pr, "Key": greenKey(), "Funnel": funnel, "Manage": green.CanManage(u.Principal(), pr.CountyCode), "SignedIn": u.ID != "",
 		"RedeemPct": pct64(pr.Redeemed, pr.Capacity), "PlantedPct": pct64(pr.Planted, pr.Redeemed), "SurvivalPct": float64(pr.SurvivalBp()) / 100,
 		"TargetPct": float64(pr.SurvivalTargetBp) / 100}
 	s.render(w, r, http.StatusOK, "green_project", v)
