@@ -27,9 +27,11 @@ func selectByID(ctx context.Context, tx *db.Tx, ids []any, fn func(scan func(...
 	return queryRows(ctx, tx, cols+"= ANY(CAST(? AS text[]))", []any{asStrings(ids)}, fn)
 }
 
-// lockCounters returns the daily counters of keys (sorted), creating missing
-// ones. On PostgreSQL the upsert also locks them, in key order, until commit, so
-// two processes cannot both grant the last grams under a cap.
+// lockCounters returns the stored daily counters among keys (sorted). On
+// PostgreSQL it locks them, in key order, until commit, so two processes cannot
+// both grant the last grams under a cap; keys without a row yet are created by
+// saveCounters with a plain INSERT, and a process that loses that race retries the
+// batch and then finds the row (and its lock).
 func lockCounters(ctx context.Context, tx *db.Tx, keys []any) (map[string]int64, error) {
 	used := make(map[string]int64, len(keys))
 	fn := func(scan func(...any) error) error {
@@ -44,10 +46,7 @@ func lockCounters(ctx context.Context, tx *db.Tx, keys []any) (map[string]int64,
 	if tx.Dialect() != db.Postgres {
 		return used, queryIn(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey IN (%s)", "", keys, fn)
 	}
-	// DO UPDATE (to the same value) rather than DO NOTHING: it locks existing rows
-	// and returns every row, new or old, in one round trip.
-	return used, queryRows(ctx, tx, `INSERT INTO green_daily (dkey, grams) SELECT k, 0 FROM unnest(CAST(? AS text[])) AS k
-		ON CONFLICT (dkey) DO UPDATE SET grams = green_daily.grams RETURNING dkey, grams`, []any{asStrings(keys)}, fn)
+	return used, queryRows(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey = ANY(CAST(? AS text[])) ORDER BY dkey FOR UPDATE", []any{asStrings(keys)}, fn)
 }
 
 // insertDrops writes n drops given row by row in args (width values a row).
@@ -71,8 +70,11 @@ func insertDrops(ctx context.Context, tx *db.Tx, width, n int, args []any) error
 	return err
 }
 
-// saveCounters writes the counters' new values.
-func saveCounters(ctx context.Context, tx *db.Tx, keys []any, used map[string]int64) error {
+// saveCounters writes the counters' new values: existing is what lockCounters
+// found, so one write per counter on PostgreSQL (an UPDATE of the locked rows, an
+// INSERT of the new ones, whose unique violation means another process created
+// one first: the batch is retried).
+func saveCounters(ctx context.Context, tx *db.Tx, keys []any, used map[string]int64, existing map[string]bool) error {
 	if tx.Dialect() != db.Postgres {
 		args := make([]any, 0, 2*len(keys))
 		for _, k := range keys {
@@ -80,16 +82,38 @@ func saveCounters(ctx context.Context, tx *db.Tx, keys []any, used map[string]in
 		}
 		return insertRows(ctx, tx, "INSERT INTO green_daily (dkey, grams) VALUES ", " ON CONFLICT (dkey) DO UPDATE SET grams = excluded.grams", 2, len(keys), args)
 	}
-	g := make([]int64, len(keys))
-	for i, k := range keys {
-		g[i] = used[k.(string)]
+	var oldK, newK []string
+	var oldG, newG []int64
+	for _, k := range keys {
+		ks := k.(string)
+		if existing[ks] {
+			oldK, oldG = append(oldK, ks), append(oldG, used[ks])
+		} else {
+			newK, newG = append(newK, ks), append(newG, used[ks])
+		}
 	}
-	st, err := tx.Stmt(ctx, `UPDATE green_daily SET grams = v.g FROM unnest(CAST(? AS text[]), CAST(? AS bigint[])) AS v(k, g) WHERE green_daily.dkey = v.k`)
-	if err != nil {
-		return err
+	if len(oldK) > 0 {
+		st, err := tx.Stmt(ctx, `UPDATE green_daily SET grams = v.g FROM unnest(CAST(? AS text[]), CAST(? AS bigint[])) AS v(k, g) WHERE green_daily.dkey = v.k`)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, oldK, oldG); err != nil {
+			return err
+		}
 	}
-	_, err = st.ExecContext(ctx, asStrings(keys), g)
-	return err
+	if len(newK) > 0 {
+		st, err := tx.Stmt(ctx, `INSERT INTO green_daily (dkey, grams) SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS bigint[]))`)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, newK, newG); err != nil {
+			if db.IsUniqueViolation(err) {
+				return db.Retry(fmt.Errorf("green: concurrent daily counter: %w", err))
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // columns turns row-wise args into one typed slice per column.

@@ -2,6 +2,7 @@ package green
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,6 +85,10 @@ func (s *Service) recordBatch(ctx context.Context, tx *db.Tx, now time.Time, req
 	if err != nil {
 		return err
 	}
+	existing := make(map[string]bool, len(used))
+	for k := range used {
+		existing[k] = true
+	}
 	const width = 12
 	drops := make([]any, 0, width*len(live))
 	recorded := db.FormatTime(now)
@@ -110,7 +115,10 @@ func (s *Service) recordBatch(ctx context.Context, tx *db.Tx, now time.Time, req
 		}
 		return fishpond.Internal(err)
 	}
-	if err := saveCounters(ctx, tx, keys, used); err != nil {
+	if err := saveCounters(ctx, tx, keys, used, existing); err != nil {
+		if errors.Is(err, db.ErrRetry) {
+			return err
+		}
 		return fishpond.Internal(err)
 	}
 	return settleDuplicates(all)
