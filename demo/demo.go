@@ -14,6 +14,7 @@ import (
 	"fishpond/credit"
 	"fishpond/farms"
 	"fishpond/fund"
+	"fishpond/green"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
@@ -85,6 +86,7 @@ type Deps struct {
 	Credit    *credit.Service    // optional: the microcredit step runs when set
 	Insurance *insurance.Service // optional: the insurance step runs when set
 	Fund      *fund.Service
+	Green     *green.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

@@ -19,6 +19,7 @@ import (
 	"fishpond/demo"
 	"fishpond/farms"
 	"fishpond/fund"
+	"fishpond/green"
 	"fishpond/insurance"
 	"fishpond/internal/browsertest"
 	"fishpond/internal/dbtest"
@@ -46,6 +47,8 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Fund = fund.New(d, reg, clock)
+	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
+	defer svc.Green.Close()
 	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
 	svc.Farms = farms.New(d, svc.Market, clock, farms.Config{FileDir: t.TempDir()})
@@ -55,6 +58,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	deps.Credit = svc.Credit
 	deps.Insurance = svc.Insurance
 	deps.Fund = svc.Fund
+	deps.Green = svc.Green
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"fishpond/demo"
 	"fishpond/farms"
 	"fishpond/fund"
+	"fishpond/green"
 	"fishpond/insurance"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
@@ -46,6 +47,8 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Fund = fund.New(d, reg, clock)
+	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
+	t.Cleanup(svc.Green.Close)
 	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
 	svc.Partners = partners.New(d, keys, acc, clock)
 	svc.Logistics = logistics.NewStore(d, keys, clock, svc.Market, nil, logistics.Config{})
@@ -57,6 +60,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	deps.Credit = svc.Credit
 	deps.Insurance = svc.Insurance
 	deps.Fund = svc.Fund
+	deps.Green = svc.Green
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

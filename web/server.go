@@ -21,6 +21,7 @@ import (
 	"fishpond/credit"
 	"fishpond/farms"
 	"fishpond/fund"
+	"fishpond/green"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
@@ -44,6 +45,7 @@ type Services struct {
 	PartnerCalls *partners.CallLog
 	Farms        *farms.Service
 	Fund         *fund.Service
+	Green        *green.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

@@ -17,6 +17,7 @@ import (
 	"fishpond/credit"
 	"fishpond/farms"
 	"fishpond/fund"
+	"fishpond/green"
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
@@ -40,6 +41,7 @@ type app struct {
 	Partners *partners.Service
 	Farms    *farms.Service
 	Fund     *fund.Service
+	Green    *green.Service
 	DataDir  string
 	Log      *slog.Logger
 
@@ -184,6 +186,9 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
 	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
 	a.Fund = fund.New(d, reg, clock)
+	gcfg := green.DefaultConfig
+	gcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
+	a.Green = green.New(d, reg, a.Market, clock, gcfg)
 	ccfg, err := creditConfig()
 	if err != nil {
 		d.Close()
@@ -196,6 +201,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Green.Close()
 	a.Ledger.Close()
 	a.DB.Close()
 }

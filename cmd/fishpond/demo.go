@@ -38,6 +38,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Credit = a.Credit
 		deps.Insurance = a.Insurance
 		deps.Fund = a.Fund
+		deps.Green = a.Green
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

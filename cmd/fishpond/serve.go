@@ -83,12 +83,14 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	s.Credit = a.Credit
 	s.Insurance = a.Insurance
 	s.Fund = a.Fund
+	s.Green = a.Green
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
 	go logisticsSweep(sweepCtx, a)
+	go runGreen(sweepCtx, a)
 	go farms.Scheduler{Service: a.Farms, Interval: time.Minute, Log: a.Log}.Run(sweepCtx) // rent falls due; catches up at start
 	go creditSweeps(sweepCtx, a)
 	ready := opt.ready
