@@ -34,6 +34,7 @@ type item struct {
 	res      Result
 	err      error
 	done     chan struct{} // nil when the sender does not wait
+	then     func(Result, error)
 }
 
 type ingester struct {
@@ -65,10 +66,48 @@ func (in *ingester) close() {
 // one transaction; with wait, Ingest returns after that commit, with duplicates
 // and late readings counted.
 func (s *Service) Ingest(ctx context.Context, auth string, payload []byte, wait bool) (Result, error) {
+	it, err := s.check(ctx, auth, payload)
+	if err != nil {
+		return Result{}, err
+	}
+	if wait {
+		it.done = make(chan struct{})
+	}
+	if err := s.enqueue(ctx, it); err != nil {
+		return Result{}, err
+	}
+	if !wait {
+		return Result{Accepted: len(it.readings), Rejected: it.rejects}, nil
+	}
+	select {
+	case <-it.done:
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	it.res.Rejected = it.rejects
+	return it.res, it.err
+}
+
+// IngestThen is Ingest without waiting: then is called after the commit (or at
+// once for a refused payload), in the order payloads were submitted.
+func (s *Service) IngestThen(ctx context.Context, auth string, payload []byte, then func(Result, error)) {
+	it, err := s.check(ctx, auth, payload)
+	if err != nil {
+		then(Result{}, err)
+		return
+	}
+	it.then = then
+	if err := s.enqueue(ctx, it); err != nil {
+		then(Result{}, err)
+	}
+}
+
+// check parses and validates a payload into an item for the commit loop.
+func (s *Service) check(ctx context.Context, auth string, payload []byte) (*item, error) {
 	rs, err := ParsePayload(payload)
 	if err != nil {
 		s.enqueue(ctx, &item{auth: auth, rejects: []Reject{{Index: -1, Device: auth, Reason: err.Error()}}})
-		return Result{}, fishpond.Invalid("payload refused / 数据格式错误: "+err.Error(), map[string]string{"payload": err.Error()})
+		return nil, fishpond.Invalid("payload refused / 数据格式错误: "+err.Error(), map[string]string{"payload": err.Error()})
 	}
 	now := s.now().UnixMilli()
 	oldest := now - s.cfg.LateWindow.Milliseconds()
@@ -98,22 +137,7 @@ func (s *Service) Ingest(ctx context.Context, auth string, payload []byte, wait 
 		}
 		it.readings = append(it.readings, r)
 	}
-	if wait {
-		it.done = make(chan struct{})
-	}
-	if err := s.enqueue(ctx, it); err != nil {
-		return Result{}, err
-	}
-	if !wait {
-		return Result{Accepted: len(it.readings), Rejected: it.rejects}, nil
-	}
-	select {
-	case <-it.done:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	}
-	it.res.Rejected = it.rejects
-	return it.res, it.err
+	return it, nil
 }
 
 func (s *Service) enqueue(ctx context.Context, it *item) (err error) {
@@ -179,11 +203,6 @@ func (in *ingester) commit(batch []*item) {
 			it.err = fishpond.Internal(err)
 		}
 	}
-	for _, it := range batch {
-		if it.done != nil {
-			close(it.done)
-		}
-	}
 	if len(alerts) > 0 {
 		if in.s.Log != nil {
 			in.s.Log.Notify()
@@ -194,6 +213,15 @@ func (in *ingester) commit(batch []*item) {
 			}
 		}
 		notifyWebhooks(in.s)
+	}
+	for _, it := range batch {
+		if it.done != nil {
+			close(it.done)
+		}
+		if it.then != nil {
+			it.res.Rejected = it.rejects
+			it.then(it.res, it.err)
+		}
 	}
 	in.s.log.Debug("sensing: batch", "payloads", len(batch), "ms", time.Since(start).Milliseconds())
 }
