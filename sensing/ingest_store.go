@@ -522,4 +522,3 @@ func execChunk(ctx context.Context, tx *db.Tx, q string, args []any, prepared bo
 	_, err := tx.ExecContext(ctx, q, args...)
 	return err
 }
-

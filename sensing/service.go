@@ -38,8 +38,8 @@ type Service struct {
 
 	creds    credCache
 	hookWake chan struct{}
-	in    *ingester
-	stop  sync.Once
+	in       *ingester
+	stop     sync.Once
 }
 
 // New starts the service's commit loop.
