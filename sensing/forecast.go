@@ -88,7 +88,7 @@ var mortalityFeatures = []struct{ name, label string }{
 }
 
 func (w BarnWeek) features() []float64 { return []float64{w.HeatHours, w.MeanAmmonia, w.MeanHumidity} }
-func (w BarnWeek) rate() float64      { return float64(w.Deaths) * 1000 / float64(w.Head) }
+func (w BarnWeek) rate() float64       { return float64(w.Deaths) * 1000 / float64(w.Head) }
 
 // RecordSeason stores a field's season (a harvest). Features left at zero are
 // computed from the field's day rollups for that year's season (April–September).
@@ -233,7 +233,9 @@ func fitYield(hist []siteSeason) (yieldModel, error) {
 	return m, nil
 }
 
-func (m yieldModel) predict(site string, f []float64) float64 { return m.lin.predict(f) + m.effect[site] }
+func (m yieldModel) predict(site string, f []float64) float64 {
+	return m.lin.predict(f) + m.effect[site]
+}
 
 // backtestYield: for each year with enough earlier history, fit on the earlier
 // years only and forecast that year's fields (rolling origin).
