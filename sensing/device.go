@@ -207,7 +207,12 @@ type cred struct {
 	county    string
 	gatewayID string
 	disabled  bool
+	loaded    time.Time
 }
+
+// credTTL bounds how long a cached credential is trusted: a secret rotated or a
+// device disabled by another process (the CLI) stops working within it.
+const credTTL = time.Minute
 
 type credCache struct {
 	mu sync.RWMutex
@@ -224,9 +229,10 @@ func (s *Service) cred(ctx context.Context, id string) (cred, bool, error) {
 	s.creds.mu.RLock()
 	c, ok := s.creds.m[id]
 	s.creds.mu.RUnlock()
-	if ok {
+	if ok && time.Since(c.loaded) < credTTL {
 		return c, true, nil
 	}
+	c = cred{loaded: time.Now()}
 	var hash string
 	var disabled int
 	err := s.db.Read().QueryRowContext(ctx, `SELECT d.secret_hash, d.type, d.site_id, s.kind, s.county_code, d.gateway_id, d.disabled

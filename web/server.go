@@ -23,6 +23,7 @@ import (
 	"fishpond/market"
 	"fishpond/payment"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // Services are the capabilities the server exposes.
@@ -33,6 +34,7 @@ type Services struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Payments *payment.Service
+	Sensing  *sensing.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

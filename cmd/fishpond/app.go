@@ -19,6 +19,7 @@ import (
 	"fishpond/ledger"
 	"fishpond/market"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // app is everything a command needs, opened from the common flags.
@@ -31,6 +32,7 @@ type app struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Sensing  *sensing.Service
 	DataDir  string
 	Log      *slog.Logger
 }
@@ -165,12 +167,14 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log,
+		Sensing: sensing.New(d, clock, sensing.DefaultConfig, log)}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Sensing.Close()
 	a.Ledger.Close()
 	a.DB.Close()
 }
