@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -120,26 +121,31 @@ func ParsePayload(b []byte) ([]Reading, error) {
 // EncodeBatch writes readings of one device in the compact batch form (the
 // simulator and tests use it). Rows share t0 = the first instant, in seconds.
 func EncodeBatch(device string, metrics []string, atMs []int64, values [][]float64) []byte {
-	var b bytes.Buffer
+	b := make([]byte, 0, 64+len(atMs)*(10+8*len(metrics)))
 	t0 := atMs[0] / 1000
-	fmt.Fprintf(&b, `{"device":%q,"t0":%d,"metrics":[`, device, t0)
+	b = append(b, `{"device":`...)
+	b = strconv.AppendQuote(b, device)
+	b = append(b, `,"t0":`...)
+	b = strconv.AppendInt(b, t0, 10)
+	b = append(b, `,"metrics":[`...)
 	for i, m := range metrics {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "%q", m)
+		b = strconv.AppendQuote(b, m)
 	}
-	b.WriteString(`],"rows":[`)
+	b = append(b, `],"rows":[`...)
 	for r, at := range atMs {
 		if r > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "[%g", float64(at-t0*1000)/1000)
+		b = append(b, '[')
+		b = strconv.AppendFloat(b, float64(at-t0*1000)/1000, 'f', -1, 64)
 		for _, v := range values[r] {
-			fmt.Fprintf(&b, ",%.2f", v)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, v, 'f', 2, 64)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	}
-	b.WriteString("]}")
-	return b.Bytes()
+	return append(b, "]}"...)
 }

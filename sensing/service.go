@@ -25,7 +25,7 @@ type Config struct {
 }
 
 // DefaultConfig is what serve uses unless told otherwise.
-var DefaultConfig = Config{MaxBatch: 20000, LateWindow: 7 * 24 * time.Hour, FutureSkew: 5 * time.Minute}
+var DefaultConfig = Config{MaxBatch: 50000, LateWindow: 7 * 24 * time.Hour, FutureSkew: 5 * time.Minute}
 
 // Service is the sensing capability: sites, devices, ingest, rules, alerts,
 // queries and forecasts. Build it with New and Close it after the brokers.
