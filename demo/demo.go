@@ -15,6 +15,7 @@ import (
 	"fishpond/ledger"
 	"fishpond/market"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // Login is a demo account, printed at start and shown on the login page.
@@ -70,6 +71,7 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Sensing  *sensing.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

@@ -22,6 +22,7 @@ import (
 	"fishpond/ledger"
 	"fishpond/market"
 	"fishpond/registry"
+	"fishpond/sensing"
 	"fishpond/web"
 )
 
@@ -39,8 +40,10 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	defer led.Close()
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg),
+		Sensing: sensing.New(d, clock, sensing.DefaultConfig, nil)}
+	t.Cleanup(svc.Sensing.Close)
+	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, Sensing: svc.Sensing}, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

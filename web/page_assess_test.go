@@ -24,6 +24,7 @@ import (
 	"fishpond/payment"
 	"fishpond/payment/sandbox"
 	"fishpond/registry"
+	"fishpond/sensing"
 	"fishpond/web"
 )
 
@@ -38,8 +39,10 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	t.Cleanup(led.Close)
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg),
+		Sensing: sensing.New(d, clock, sensing.DefaultConfig, nil)}
+	t.Cleanup(svc.Sensing.Close)
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Sensing: svc.Sensing}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.
