@@ -75,7 +75,7 @@ func loadSensing(ctx context.Context, d Deps, l Loaded) error {
 
 	// A week of readings every 15 minutes, oldest first.
 	now := time.Now().UTC().Truncate(15 * time.Minute)
-	from := now.Add(-7 * 24 * time.Hour)
+	from := now.Add(-7*24*time.Hour + 15*time.Minute)
 	var at []int64
 	var soilV, weatherV, barnV, hiveV [][]float64
 	weight := 38.0

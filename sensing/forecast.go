@@ -240,7 +240,7 @@ func (m yieldModel) predict(site string, f []float64) float64 {
 // backtestYield: for each year with enough earlier history, fit on the earlier
 // years only and forecast that year's fields (rolling origin).
 func backtestYield(hist []siteSeason) Backtest {
-	bt := Backtest{Method: "rolling origin by year / 按年滚动回测"}
+	bt := Backtest{Method: "按年滚动回测 / rolling origin by year"}
 	var years []int
 	for _, h := range hist {
 		if !slices.Contains(years, h.Year) {
@@ -392,7 +392,7 @@ func fitMortality(weeks []BarnWeek) (linear, error) {
 
 // backtestMortality fits on the earliest 75% of weeks and scores the rest.
 func backtestMortality(weeks []BarnWeek) Backtest {
-	bt := Backtest{Method: "train on the first 75% of weeks, test on the last 25% / 前75%训练、后25%检验"}
+	bt := Backtest{Method: "前75%的周训练、后25%检验 / trained on the first 75% of weeks, tested on the last 25%"}
 	cut := len(weeks) * 3 / 4
 	l, err := fitMortality(weeks[:cut])
 	if err != nil {

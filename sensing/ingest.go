@@ -129,7 +129,7 @@ func (s *Service) check(ctx context.Context, auth string, payload []byte) (*item
 		case r.AtMs > newest:
 			reason = "time is in the future"
 		case r.AtMs < oldest:
-			reason = fmt.Sprintf("too late: older than %s", s.cfg.LateWindow)
+			reason = fmt.Sprintf("too late: older than the %g-hour late window", s.cfg.LateWindow.Hours())
 		}
 		if reason != "" {
 			it.rejects = append(it.rejects, Reject{Index: i, Device: r.Device, Metric: r.Metric, Reason: reason})
