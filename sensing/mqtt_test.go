@@ -52,7 +52,7 @@ func TestEmbeddedBrokerEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		st, err := Simulate(ctx, SimConfig{Broker: b.Addr(), Devices: sims(soil, weather), Duration: 700 * time.Millisecond, Rows: 5, Inflight: 2,
+		st, err := Simulate(ctx, SimConfig{Broker: b.Addr(), Devices: sims(soil, weather), Duration: 700 * time.Millisecond, Rows: 5, Inflight: 2, Rate: 10000,
 			Start: f.clock.Now().Add(-5 * 24 * time.Hour), Step: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +119,7 @@ func TestMosquittoEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ext.Close()
-		st, err := Simulate(ctx, SimConfig{Broker: addr, Devices: sims(soil), Duration: 500 * time.Millisecond, Rows: 5, External: true,
+		st, err := Simulate(ctx, SimConfig{Broker: addr, Devices: sims(soil), Duration: 500 * time.Millisecond, Rows: 5, External: true, Rate: 5000,
 			Start: f.clock.Now().Add(-5 * 24 * time.Hour), Step: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -160,7 +160,7 @@ func startMosquitto(t *testing.T, bin string) string {
 	ln.Close()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	os.WriteFile(conf, fmt.Appendf(nil, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\nmax_queued_messages 100000\n", port), 0o644)
+	os.WriteFile(conf, fmt.Appendf(nil, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 1000\nmax_queued_messages 100000\n", port), 0o644)
 	cctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(cctx, bin, "-c", conf)
 	logf, _ := os.Create(filepath.Join(dir, "mosquitto.log"))
