@@ -180,6 +180,15 @@ func (in *ingester) writeTx(ctx context.Context, tx *db.Tx, batch []*item, ov *o
 		}
 	}
 
+	creds := map[string]cred{}
+	credOf := func(dev string) (cred, error) {
+		if c, ok := creds[dev]; ok {
+			return c, nil
+		}
+		c, _, err := s.cred(ctx, dev)
+		creds[dev] = c
+		return c, err
+	}
 	// Series ids, and the newest instant and recent values of series new to us.
 	rows := make([]row, 0, 64)
 	seen := map[[2]int64]bool{}
@@ -206,7 +215,7 @@ func (in *ingester) writeTx(ctx context.Context, tx *db.Tx, batch []*item, ov *o
 		if _, ok := ov.series[r.series]; ok {
 			continue
 		}
-		c, _, err := s.cred(ctx, r.device)
+		c, err := credOf(r.device)
 		if err != nil {
 			return nil, err
 		}
@@ -291,7 +300,7 @@ func (in *ingester) writeTx(ctx context.Context, tx *db.Tx, batch []*item, ov *o
 	})
 	var alerts []Alert
 	for _, r := range fresh {
-		c, _, err := s.cred(ctx, r.device)
+		c, err := credOf(r.device)
 		if err != nil {
 			return nil, err
 		}
@@ -443,6 +452,11 @@ func (in *ingester) seriesState(ctx context.Context, tx *db.Tx, ov *overlay, id 
 	return ss, nil
 }
 
+// insertReadings inserts rows and reports which were new. The common case has no
+// duplicates: a chunk is inserted plainly inside a savepoint, and only when fewer
+// rows went in than were sent is it rolled back to the savepoint and inserted again
+// with RETURNING, which names the new rows (reading them back costs more than the
+// insert itself).
 func insertReadings(ctx context.Context, tx *db.Tx, rows []row) (map[[2]int64]bool, error) {
 	inserted := make(map[[2]int64]bool, len(rows))
 	for start := 0; start < len(rows); start += rowsPerInsert {
@@ -451,38 +465,60 @@ func insertReadings(ctx context.Context, tx *db.Tx, rows []row) (map[[2]int64]bo
 		for _, r := range rows[start:end] {
 			args = append(args, r.series, r.at, r.v)
 		}
-		q := insertReadingsSQL(end - start)
-		var res *sql.Rows
+		full := end-start == rowsPerInsert
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT readings"); err != nil {
+			return nil, err
+		}
+		var res sql.Result
 		var err error
-		if end-start == rowsPerInsert {
-			st, serr := tx.Stmt(ctx, q)
+		if full {
+			st, serr := tx.Stmt(ctx, insertReadingsSQL(rowsPerInsert, false))
 			if serr != nil {
 				return nil, serr
 			}
-			res, err = st.QueryContext(ctx, args...)
+			res, err = st.ExecContext(ctx, args...)
 		} else {
-			res, err = tx.QueryContext(ctx, q, args...)
+			res, err = tx.ExecContext(ctx, insertReadingsSQL(end-start, false), args...)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("readings: %w", err)
 		}
-		for res.Next() {
+		if n, err := res.RowsAffected(); err == nil && n == int64(end-start) {
+			for _, r := range rows[start:end] {
+				inserted[[2]int64{r.series, r.at}] = true
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT readings"); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT readings"); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT readings"); err != nil {
+			return nil, err
+		}
+		res2, err := tx.QueryContext(ctx, insertReadingsSQL(end-start, true), args...)
+		if err != nil {
+			return nil, fmt.Errorf("readings: %w", err)
+		}
+		for res2.Next() {
 			var k [2]int64
-			if err := res.Scan(&k[0], &k[1]); err != nil {
-				res.Close()
+			if err := res2.Scan(&k[0], &k[1]); err != nil {
+				res2.Close()
 				return nil, err
 			}
 			inserted[k] = true
 		}
-		res.Close()
-		if err := res.Err(); err != nil {
+		res2.Close()
+		if err := res2.Err(); err != nil {
 			return nil, fmt.Errorf("readings: %w", err)
 		}
 	}
 	return inserted, nil
 }
 
-func insertReadingsSQL(n int) string {
+func insertReadingsSQL(n int, returning bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO sensing_readings (series_id, at_ms, value) VALUES ")
 	for i := range n {
@@ -491,7 +527,10 @@ func insertReadingsSQL(n int) string {
 		}
 		b.WriteString("(?, ?, ?)")
 	}
-	b.WriteString(" ON CONFLICT (series_id, at_ms) DO NOTHING RETURNING series_id, at_ms")
+	b.WriteString(" ON CONFLICT (series_id, at_ms) DO NOTHING")
+	if returning {
+		b.WriteString(" RETURNING series_id, at_ms")
+	}
 	return b.String()
 }
 

@@ -52,8 +52,11 @@ func flagGiven(args []string, name string) bool {
 // the webhook sender and the hourly retention sweep; the returned function stops
 // them (the broker first, so no reading arrives after the service closes).
 func startSensing(ctx context.Context, a *app, m mqttOptions) (func(), error) {
-	if !m.enabled {
-		m.addr = ":1883"
+	if !m.enabled { // demo: no MQTT flags, but the environment still counts
+		m.addr = envOr("FISHPOND_MQTT_ADDR", ":1883")
+		m.addrGiven = os.Getenv("FISHPOND_MQTT_ADDR") != ""
+		m.external = os.Getenv("FISHPOND_MQTT_EXTERNAL")
+		m.user, m.password = os.Getenv("FISHPOND_MQTT_USER"), os.Getenv("FISHPOND_MQTT_PASSWORD")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var closers []func()
