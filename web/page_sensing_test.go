@@ -40,12 +40,13 @@ func TestSensingPagesAndIngest(t *testing.T) {
 	officer := login(t, srv.URL, "dongxiang", "fishpond-demo")
 	var alerts struct {
 		Items []struct {
-			SiteID, Metric string
-			Open           bool
+			SiteID string `json:"site_id"`
+			Metric string `json:"metric"`
+			Open   bool   `json:"open"`
 		} `json:"items"`
 	}
 	apiGet(t, officer, srv.URL+"/api/v1/sensing/alerts?open=true", &alerts)
-	if len(alerts.Items) != 1 || alerts.Items[0].Metric != "barn_temp" {
+	if len(alerts.Items) != 1 || alerts.Items[0].Metric != "barn_temp" || alerts.Items[0].SiteID == "" || !alerts.Items[0].Open {
 		t.Fatalf("officer's open alerts: %+v", alerts)
 	}
 	if status, _ := page(t, farmer, "GET", srv.URL+"/sensing/sites/"+alerts.Items[0].SiteID, nil); status != 404 {
@@ -54,6 +55,13 @@ func TestSensingPagesAndIngest(t *testing.T) {
 	status, body = page(t, officer, "GET", srv.URL+"/sensing", nil)
 	if status != 200 || !strings.Contains(body, "圈舍温度过高") {
 		t.Fatalf("officer's sites page lacks the open alert: %d\n%s", status, body)
+	}
+	// The barn's dashboard: the mortality forecast runs hot (the barn is above 30 °C).
+	status, body = page(t, officer, "GET", srv.URL+"/sensing/sites/"+alerts.Items[0].SiteID+"?range=7d", nil)
+	for _, want := range []string{"死亡率预测", "下周预计死亡", "回测误差", "高温小时数"} {
+		if status != 200 || !strings.Contains(body, want) {
+			t.Fatalf("barn dashboard lacks %q: %d\n%s", want, status, body)
+		}
 	}
 
 	// A new device on the farmer's field posts a reading with HTTP Basic.
