@@ -47,6 +47,9 @@ func (s *Service) RunWebhooks(ctx context.Context, client *http.Client) {
 
 // SendWebhooks makes one pass over the due deliveries and returns how many succeeded.
 func (s *Service) SendWebhooks(ctx context.Context, client *http.Client) (int, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
 	now := s.now().UnixMilli()
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT o.id, o.event, o.body, o.attempts, s.webhook_url, s.webhook_secret FROM sensing_webhook_outbox o
 		JOIN sensing_sites s ON s.id = o.site_id WHERE o.delivered_ms = 0 AND o.attempts < 12 AND o.next_ms <= ? ORDER BY o.next_ms LIMIT 100`, now)
