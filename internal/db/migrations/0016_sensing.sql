@@ -106,7 +106,7 @@ INSERT INTO sensing_rules (id, device_type, metric, kind, threshold, clear_at, w
  ('rule-soil-dry', 'soil', 'soil_moisture', 'below', 20, 25, 0, '土壤墒情偏低，需要灌溉 / Soil moisture too low: irrigate', '2026-01-01T00:00:00.000000Z'),
  ('rule-barn-hot', 'barn', 'barn_temp', 'above', 30, 28, 0, '圈舍温度过高，注意通风降温 / Barn too hot: ventilate and cool', '2026-01-01T00:00:00.000000Z'),
  ('rule-barn-nh3', 'barn', 'ammonia', 'above', 25, 20, 0, '圈舍氨气浓度过高 / Ammonia too high in the barn', '2026-01-01T00:00:00.000000Z'),
- ('rule-hive-drop', 'hive', 'hive_weight', 'drop', 2, 0.5, 60, '蜂箱重量骤降（分蜂或被盗）/ Hive weight dropped (swarm or theft)', '2026-01-01T00:00:00.000000Z');
+ ('rule-hive-drop', 'hive', 'hive_weight', 'drop', 2, 0.5, 60, '蜂箱重量骤降（分蜂或被盗） / Hive weight dropped (swarm or theft)', '2026-01-01T00:00:00.000000Z');
 
 -- At most one open alert per rule and device (cleared_ms = 0 while open).
 CREATE TABLE sensing_alerts (
