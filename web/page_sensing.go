@@ -17,66 +17,39 @@ func init() {
 		m.HandleFunc("GET /sensing/alerts", s.page(s.sensingAlertsPage))
 	})
 	addMessages(map[string]string{
+		"Expected deaths next week":        "下周预计死亡",
 		"Farm sensors":                     "物联网监测",
-		"Open alerts":                      "未解除告警",
-		"Alerts":                           "告警",
-		"All alerts":                       "全部告警",
-		"Field":                            "田块",
-		"Barn":                             "圈舍",
-		"Hive":                             "蜂场",
-		"No sites yet.":                    "还没有监测站点。",
-		"No alerts.":                       "没有告警。",
-		"Devices":                          "设备",
-		"Last seen":                        "最近上报",
-		"Accepted":                         "已接收",
-		"Duplicates":                       "重复",
-		"Refused":                          "已拒收",
-		"Last refusal":                     "最近拒收原因",
 		"Last 24 hours":                    "近24小时",
 		"Last 7 days (hourly)":             "近7天（小时均值）",
 		"Last 90 days (daily)":             "近90天（日均值）",
-		"Yield forecast":                   "产量预测",
 		"Mortality forecast":               "死亡率预测",
-		"80% interval":                     "80%区间",
-		"Backtest error":                   "回测误差",
-		"Usual":                            "通常",
-		"Now":                              "当前",
-		"Effect":                           "影响",
-		"Baseline":                         "基线",
-		"This field's own effect":          "本田块自身影响",
-		"Expected harvest":                 "预计总产",
-		"Safe to pre-sell":                 "可预售量",
-		"Expected deaths next week":        "下周预计死亡",
-		"Risk":                             "风险",
-		"risk_normal":                      "正常",
-		"risk_elevated":                    "偏高",
-		"risk_high":                        "高",
-		"Trained on":                       "训练样本",
-		"records":                          "条",
-		"Features for":                     "特征时段",
-		"No forecast":                      "暂无预测",
-		"Raised":                           "触发",
-		"Cleared":                          "解除",
-		"open":                             "未解除",
-		"cleared":                          "已解除",
-		"Threshold":                        "阈值",
-		"Site":                             "站点",
-		"Device":                           "设备",
-		"mu":                               "亩",
-		"head":                             "头",
+		"No alerts.":                       "没有告警。",
 		"No readings in this period.":      "该时段没有数据。",
+		"No sites yet.":                    "还没有监测站点。",
 		"Readings are shown in China time": "时间为北京时间",
+		"Safe to pre-sell":                 "可预售量",
+		"This field's own effect":          "本田块自身影响",
+		"Yield forecast":                   "产量预测",
 	})
+}
+
+// Short words go through pick rather than the shared catalogue: a word like
+// "Field" may mean something else to another capability.
+func pick(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
 }
 
 func siteKindLabel(lang, kind string) string {
 	switch kind {
 	case "field":
-		return translate(lang, "Field")
+		return pick(lang, "田块", "Field")
 	case "barn":
-		return translate(lang, "Barn")
+		return pick(lang, "圈舍", "Barn")
 	}
-	return translate(lang, "Hive")
+	return pick(lang, "蜂场", "Hive")
 }
 
 func (s *Server) sensingSitesPage(w http.ResponseWriter, r *http.Request, u access.User) error {
@@ -121,7 +94,7 @@ func (s *Server) sensingAlertsPage(w http.ResponseWriter, r *http.Request, u acc
 		return err
 	}
 	v := s.view(r, "sensing_alerts")
-	v.Title = translate(v.Lang, "Alerts")
+	v.Title = pick(v.Lang, "告警", "Alerts")
 	v.Data = map[string]any{"Alerts": as}
 	s.render(w, r, http.StatusOK, "sensing_alerts", v)
 	return nil
@@ -198,7 +171,7 @@ func (s *Server) sensingSitePage(w http.ResponseWriter, r *http.Request, u acces
 			var marks []map[string]any
 			for _, rule := range rules {
 				if rule.Enabled && rule.DeviceType == d.Type && rule.Metric == m && (rule.Kind == "above" || rule.Kind == "below") {
-					marks = append(marks, map[string]any{"yAxis": rule.Threshold, "name": translate(v.Lang, "Threshold")})
+					marks = append(marks, map[string]any{"yAxis": rule.Threshold, "name": pick(v.Lang, "阈值", "Threshold")})
 				}
 			}
 			if len(marks) > 0 && len(series) == 0 {
@@ -246,6 +219,7 @@ func fmtNum(v float64) string { return fmt.Sprintf("%.1f", v) }
 
 func init() {
 	funcs["num"] = fmtNum
+	funcs["pick"] = func(v view, zh, en string) string { return pick(v.Lang, zh, en) }
 	funcs["signed"] = func(v float64) string { return fmt.Sprintf("%+.1f", v) }
 	funcs["pctf"] = func(v float64) string { return fmt.Sprintf("%.1f%%", v) }
 }
