@@ -20,7 +20,8 @@ type Config struct {
 	// FutureSkew is how far ahead of the server clock a reading may be stamped.
 	FutureSkew time.Duration
 	// OnAlert, when set, is called after commit for every alert raised or cleared
-	// (the benchmark measures alert latency with it).
+	// (the benchmark measures alert latency with it). It runs on the commit loop:
+	// it must return quickly and must not wait on Ingest.
 	OnAlert func(Alert)
 }
 
