@@ -22,6 +22,7 @@ import (
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // Login is a demo account, printed at start and shown on the login page.
@@ -87,6 +88,7 @@ type Deps struct {
 	Insurance *insurance.Service // optional: the insurance step runs when set
 	Fund      *fund.Service
 	Green     *green.Service
+	Sensing   *sensing.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability
@@ -105,7 +107,8 @@ type Household struct {
 }
 
 // step is one capability's part of the demo, run after the foundation's in
-// registration order. A capability's demo file adds its step from an init
+// registration order. A step whose capability is missing from Deps does nothing,
+// so a capability's own test can load the demo with only what it needs. A capability's demo file adds its step from an init
 // function, so adding a capability does not touch Load.
 type step struct {
 	name string

@@ -20,7 +20,7 @@ func init() { steps = append(steps, step{name: "farms", run: loadFarms}) }
 // consumer claims, one of them by the demo consumer; last year's field harvested.
 func loadFarms(ctx context.Context, d Deps, l Loaded) error {
 	if d.Farms == nil {
-		return fmt.Errorf("demo.Deps.Farms is not set")
+		return nil // a caller loading only part of the demo (a capability's own test)
 	}
 	mgrUser, err := d.Access.UserByName(ctx, "coop")
 	if err != nil {

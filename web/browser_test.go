@@ -28,6 +28,7 @@ import (
 	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/registry"
+	"fishpond/sensing"
 	"fishpond/web"
 )
 
@@ -47,6 +48,8 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Fund = fund.New(d, reg, clock)
+	svc.Sensing = sensing.New(d, clock, sensing.DefaultConfig, nil)
+	t.Cleanup(svc.Sensing.Close)
 	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
 	defer svc.Green.Close()
 	svc.Credit, svc.Insurance = credit.New(d, led, reg, clock, credit.DefaultConfig), insurance.New(d, clock)
@@ -59,6 +62,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	deps.Insurance = svc.Insurance
 	deps.Fund = svc.Fund
 	deps.Green = svc.Green
+	deps.Sensing = svc.Sensing
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"fishpond/partners"
 	"fishpond/payment"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // Services are the capabilities the server exposes.
@@ -46,6 +47,7 @@ type Services struct {
 	Farms        *farms.Service
 	Fund         *fund.Service
 	Green        *green.Service
+	Sensing      *sensing.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

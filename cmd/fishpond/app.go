@@ -26,6 +26,7 @@ import (
 	"fishpond/market"
 	"fishpond/partners"
 	"fishpond/registry"
+	"fishpond/sensing"
 )
 
 // app is everything a command needs, opened from the common flags.
@@ -42,6 +43,7 @@ type app struct {
 	Farms    *farms.Service
 	Fund     *fund.Service
 	Green    *green.Service
+	Sensing  *sensing.Service
 	DataDir  string
 	Log      *slog.Logger
 
@@ -186,6 +188,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
 	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
 	a.Fund = fund.New(d, reg, clock)
+	a.Sensing = sensing.New(d, clock, sensing.DefaultConfig, log)
 	gcfg := green.DefaultConfig
 	gcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
 	a.Green = green.New(d, reg, a.Market, clock, gcfg)
@@ -201,6 +204,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Sensing.Close()
 	a.Green.Close()
 	a.Ledger.Close()
 	a.DB.Close()

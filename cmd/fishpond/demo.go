@@ -39,6 +39,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Insurance = a.Insurance
 		deps.Fund = a.Fund
 		deps.Green = a.Green
+		deps.Sensing = a.Sensing
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

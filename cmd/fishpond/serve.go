@@ -25,6 +25,8 @@ func runServe(ctx context.Context, args []string) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("FISHPOND_SECURE_COOKIES") == "true", "mark cookies Secure (behind TLS)")
 	httpHooks := fs.Bool("webhooks-allow-http", false, "accept plain http:// partner webhook URLs (development only; production needs https)")
 	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
+	var mq mqttOptions
+	mq.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, httpWebhooks: *httpHooks})
+	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, httpWebhooks: *httpHooks, mqtt: mq})
 }
 
 // serveOptions are the flags serve and demo share.
@@ -42,6 +44,7 @@ type serveOptions struct {
 	secure        bool
 	httpWebhooks  bool
 	ready         func(addr string)
+	mqtt          mqttOptions
 }
 
 // publicBase is the URL wallets and browsers reach this server at.
@@ -84,6 +87,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	s.Insurance = a.Insurance
 	s.Fund = a.Fund
 	s.Green = a.Green
+	s.Sensing = a.Sensing
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
@@ -93,6 +97,12 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	go runGreen(sweepCtx, a)
 	go farms.Scheduler{Service: a.Farms, Interval: time.Minute, Log: a.Log}.Run(sweepCtx) // rent falls due; catches up at start
 	go creditSweeps(sweepCtx, a)
+	stopSensing, err := startSensing(sweepCtx, a, opt.mqtt)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopSensing()
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
