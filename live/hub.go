@@ -72,6 +72,9 @@ type Hub struct {
 	mu    sync.RWMutex
 	rooms map[string]*room
 
+	closing     chan struct{}
+	closingOnce sync.Once
+
 	delivered atomic.Int64 // messages handed to viewers
 	dropped   atomic.Int64 // viewers cut off for not keeping up
 }
@@ -127,13 +130,23 @@ func (s *Sub) C() <-chan []byte { return s.c }
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
 func newHub(instance string, flush time.Duration, bus Bus) *Hub {
-	h := &Hub{instance: instance, flush: flush, bus: bus, rooms: map[string]*room{}}
+	h := &Hub{instance: instance, flush: flush, bus: bus, rooms: map[string]*room{}, closing: make(chan struct{})}
 	bus.Start(h)
 	return h
 }
 
-// Close stops the bus; connected viewers see their channels idle until they go.
-func (h *Hub) Close() { h.bus.Close() }
+// Shutdown tells every viewer's stream to end (Closing), so an HTTP server can
+// drain: streams never end by themselves.
+func (h *Hub) Shutdown() { h.closingOnce.Do(func() { close(h.closing) }) }
+
+// Closing is closed by Shutdown.
+func (h *Hub) Closing() <-chan struct{} { return h.closing }
+
+// Close ends the viewers' streams and stops the bus.
+func (h *Hub) Close() {
+	h.Shutdown()
+	h.bus.Close()
+}
 
 func unixMinute(t time.Time) int64 { return t.Unix() / 60 }
 

@@ -336,18 +336,26 @@ func (s *Service) Publish(ctx context.Context, key string) (Session, error) {
 }
 
 // PublishDone is the media server's callback when a stream stops. name is the
-// public stream name (the session id) or, from servers that do not rename, the
-// stream key.
+// public stream name (the room id) or, from a server that did not rename the
+// stream, the stream key; a session id is accepted too.
 func (s *Service) PublishDone(ctx context.Context, name string) (Session, error) {
-	id := name
-	if _, err := loadSession(ctx, s.db.Read(), name); err != nil {
-		var roomID string
-		if err := s.db.Read().QueryRowContext(ctx, "SELECT id FROM live_rooms WHERE key_hash = ?", s.keys.Hash(keyHashKind, name)).Scan(&roomID); err != nil {
+	q := s.db.Read()
+	if _, err := loadSession(ctx, q, name); err == nil {
+		return s.end(ctx, name)
+	}
+	roomID := name
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM live_rooms WHERE id = ?", name).Scan(&n); err != nil {
+		return Session{}, internal(err)
+	}
+	if n == 0 {
+		if err := q.QueryRowContext(ctx, "SELECT id FROM live_rooms WHERE key_hash = ?", s.keys.Hash(keyHashKind, name)).Scan(&roomID); err != nil {
 			return Session{}, errNoStream
 		}
-		if err := s.db.Read().QueryRowContext(ctx, "SELECT id FROM live_sessions WHERE room_id = ? AND status = ?", roomID, StatusLive).Scan(&id); err != nil {
-			return Session{}, notFound("该直播间没有正在进行的直播 the room is not live")
-		}
+	}
+	var id string
+	if err := q.QueryRowContext(ctx, "SELECT id FROM live_sessions WHERE room_id = ? AND status = ?", roomID, StatusLive).Scan(&id); err != nil {
+		return Session{}, notFound("该直播间没有正在进行的直播 the room is not live")
 	}
 	return s.end(ctx, id)
 }
@@ -412,16 +420,32 @@ func (s *Service) RecordDone(ctx context.Context, name, path string) error {
 	if file == "" || strings.ContainsAny(file, "?#") {
 		return fishpond.Invalid("录像路径有误 invalid recording path", map[string]string{"path": "须为文件路径 must be a file path"})
 	}
+	// name is the stream's: the room id (its latest broadcast is the one
+	// recorded) or a session id.
+	id := name
 	if _, err := loadSession(ctx, s.db.Read(), name); err != nil {
-		return err
+		err := s.db.Read().QueryRowContext(ctx, "SELECT id FROM live_sessions WHERE room_id = ? AND started_at IS NOT NULL ORDER BY started_at DESC LIMIT 1", name).Scan(&id)
+		if err != nil {
+			return db.NotFound(err, "没有该直播 no such session")
+		}
 	}
 	return internal(s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE live_sessions SET replay_url = ? WHERE id = ?", strings.TrimRight(s.cfg.ReplayBase, "/")+"/"+file, name)
+		_, err := tx.ExecContext(ctx, "UPDATE live_sessions SET replay_url = ? WHERE id = ?", strings.TrimRight(s.cfg.ReplayBase, "/")+"/"+file, id)
 		return err
 	}))
 }
 
-// PlaybackURL is where viewers play a session's HLS stream.
-func (s *Service) PlaybackURL(sessionID string) string {
-	return strings.TrimRight(s.cfg.HLSBase, "/") + "/" + sessionID + ".m3u8"
+// PlaybackURL is where viewers play a room's HLS stream: the media server
+// publishes it under the room id (nginx-rtmp renames a stream published under
+// its key; SRS and MediaMTX are given the room id as the stream name and the key
+// as an argument), so the key never appears in a playback URL.
+func (s *Service) PlaybackURL(roomID string) string {
+	return strings.TrimRight(s.cfg.HLSBase, "/") + "/" + roomID + ".m3u8"
+}
+
+// PublishURL is what an anchor's streaming app needs: the server URL and the
+// "stream key" field (room id plus the key as an argument, which every media
+// server understands).
+func (s *Service) PublishURL(r Room) (server, streamName string) {
+	return s.cfg.RTMPURL, r.ID + "?key=" + r.StreamKey
 }

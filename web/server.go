@@ -20,6 +20,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/market"
 	"fishpond/payment"
 	"fishpond/registry"
@@ -33,6 +34,7 @@ type Services struct {
 	Assessor *assess.Assessor
 	Market   *market.Store
 	Payments *payment.Service
+	Live     *live.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

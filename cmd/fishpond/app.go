@@ -17,6 +17,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/market"
 	"fishpond/registry"
 )
@@ -31,6 +32,7 @@ type app struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Live     *live.Service // single-process bus; serve rebuilds it from its flags
 	DataDir  string
 	Log      *slog.Logger
 }
@@ -164,13 +166,16 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	led := ledger.New(d, clock)
 	mcfg := market.DefaultConfig
 	mcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
+	mk := market.NewStore(d, keys, clock, mcfg)
 	return &app{DB: d, Keys: keys, Clock: clock, Access: access.New(d, clock), Registry: reg, Ledger: led,
-		Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, mcfg), DataDir: c.resolvedDataDir(), Log: log}, nil
+		Assessor: assess.New(d, reg, led, clock), Market: mk, Live: live.NewService(d, mk, reg, keys, clock, live.DefaultConfig, nil),
+		DataDir: c.resolvedDataDir(), Log: log}, nil
 }
 
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Live.Close()
 	a.Ledger.Close()
 	a.DB.Close()
 }

@@ -23,6 +23,8 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("FISHPOND_ADDR", ":8080"), "listen address (env FISHPOND_ADDR)")
 	secure := fs.Bool("secure-cookies", os.Getenv("FISHPOND_SECURE_COOKIES") == "true", "mark cookies Secure (behind TLS)")
 	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
+	var lf liveFlags
+	lf.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +33,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base})
+	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, live: &lf})
 }
 
 // serveOptions are the flags serve and demo share.
@@ -39,6 +41,7 @@ type serveOptions struct {
 	addr, baseURL string
 	secure        bool
 	ready         func(addr string)
+	live          *liveFlags // nil: from the environment
 }
 
 // publicBase is the URL wallets and browsers reach this server at.
@@ -72,14 +75,21 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	}
 	defer sb.Close()
 	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
+	stopLive, err := a.startLive(ctx, opt.live)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("live: %w", err)
+	}
+	defer stopLive()
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
-		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
+		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler(), Live: a.Live}, a.Log)
 	s.SecureCookies = opt.secure
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(a.Live.Hub().Shutdown) // live viewers' streams end so the drain can finish
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("fishpond serving", "addr", ln.Addr().String(), "db", a.DB.Dialect)

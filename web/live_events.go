@@ -1,0 +1,169 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"fishpond"
+	"fishpond/live"
+)
+
+// viewerCookie identifies an anonymous browser for unique-viewer counts; it
+// holds a random id and nothing else.
+const viewerCookie = "fp_viewer"
+
+// liveEvents is a session's Server-Sent Events stream: the viewer's browser
+// (EventSource) receives comments, likes, viewer counts, pins, flash sales and
+// purchase notices as the hub fans them out. Anyone may watch.
+func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.Live.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	viewer := ""
+	if u, err := s.user(r); err == nil {
+		viewer = "u:" + u.ID
+	} else if c, err := r.Cookie(viewerCookie); err == nil && len(c.Value) == 32 {
+		viewer = "a:" + c.Value
+	} else {
+		var b [16]byte
+		rand.Read(b[:])
+		v := hex.EncodeToString(b[:])
+		http.SetCookie(w, &http.Cookie{Name: viewerCookie, Value: v, Path: "/live", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+		viewer = "a:" + v
+	}
+	rc := http.NewResponseController(w)
+	// The stream outlives the server's read and write timeouts.
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // no buffering in an nginx in front
+	sub := s.Live.Hub().Subscribe(ss.ID, viewer)
+	defer s.Live.Hub().Unsubscribe(sub)
+	hello, _ := json.Marshal(live.Message{Type: "hello", Status: ss.Status, N: s.Live.Hub().Viewers(ss.ID), At: time.Now().UnixMilli()})
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte("retry: 3000\ndata: "))
+	w.Write(hello)
+	w.Write([]byte("\n\n"))
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	for {
+		select {
+		case b := <-sub.C():
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		case <-sub.Done():
+			return // too slow: the browser reconnects and starts afresh
+		case <-s.Live.Hub().Closing():
+			return // the server is shutting down: browsers reconnect to another instance
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// mediaCallback is what nginx-rtmp (form fields), SRS (JSON: action, stream,
+// param) and MediaMTX (JSON: action, path, query) send.
+type mediaCallback struct {
+	name, key, path string
+}
+
+func parseMediaCallback(r *http.Request) (mediaCallback, error) {
+	var c mediaCallback
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var in struct {
+			Stream string `json:"stream"`
+			Param  string `json:"param"`
+			Path   string `json:"path"`
+			Query  string `json:"query"`
+			File   string `json:"file"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&in); err != nil {
+			return c, fishpond.Invalid("bad callback", map[string]string{"body": "not JSON"})
+		}
+		c.name, c.path = in.Stream, in.File
+		if in.Path != "" { // MediaMTX: "live/<name>"
+			c.name = in.Path[strings.LastIndex(in.Path, "/")+1:]
+		}
+		args := strings.TrimPrefix(in.Param+in.Query, "?")
+		for _, kv := range strings.Split(args, "&") {
+			if v, ok := strings.CutPrefix(kv, "key="); ok {
+				c.key = v
+			}
+		}
+	} else {
+		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return c, fishpond.Invalid("bad callback", map[string]string{"body": "not a form"})
+		}
+		c.name, c.key, c.path = r.PostForm.Get("name"), r.PostForm.Get("key"), r.PostForm.Get("path")
+	}
+	if c.key == "" {
+		c.key = c.name // published under the key itself
+	}
+	return c, nil
+}
+
+// liveMedia handles the media server's callbacks: publish (authenticate the
+// key, turn the session live, rename the stream to the room id), publish_done
+// (end it) and record_done (the replay). The shared secret in the URL proves
+// the caller is the media server.
+func (s *Server) liveMedia(w http.ResponseWriter, r *http.Request) {
+	want := s.Live.Config().CallbackSecret
+	got := r.URL.Query().Get("secret")
+	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		s.apiError(w, r, fishpond.Errorf(fishpond.EForbidden, "media callback secret missing or wrong"))
+		return
+	}
+	c, err := parseMediaCallback(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	switch r.PathValue("event") {
+	case "publish":
+		ss, err := s.Live.Publish(ctx, c.key)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		s.Log.Info("live: session live", "session", ss.ID, "room", ss.RoomID)
+		if c.name != ss.RoomID && r.PostForm != nil {
+			// nginx-rtmp renames a stream published under its key to the room id,
+			// so HLS files and playback URLs never carry the key.
+			w.Header().Set("Location", ss.RoomID)
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"code": 0, "session_id": ss.ID})
+	case "publish_done":
+		ss, err := s.Live.PublishDone(ctx, c.name)
+		if err != nil && fishpond.Code(err) != fishpond.ENotFound {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"code": 0, "session_id": ss.ID})
+	case "record_done":
+		if err := s.Live.RecordDone(ctx, c.name, c.path); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"code": 0})
+	default:
+		s.apiError(w, r, errNoRoute)
+	}
+}
