@@ -13,6 +13,7 @@ import (
 	"fishpond/assess"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/market"
 	"fishpond/registry"
 )
@@ -70,6 +71,7 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	Live     *live.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

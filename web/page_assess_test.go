@@ -20,6 +20,7 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/market"
 	"fishpond/payment"
 	"fishpond/payment/sandbox"
@@ -39,7 +40,9 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	svc.Live = live.NewService(d, svc.Market, reg, keys, clock, testLiveConfig, nil)
+	t.Cleanup(svc.Live.Close)
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, Live: svc.Live}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.
