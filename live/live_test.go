@@ -33,13 +33,13 @@ func TestSessionEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Publish(ctx, "wrong-key"); fishpond.Code(err) != fishpond.EForbidden {
+		if _, err := s.Publish(ctx, f.room.ID, "wrong-key"); fishpond.Code(err) != fishpond.EForbidden {
 			t.Fatalf("a wrong stream key: %v, want forbidden", err)
 		}
 		if _, err := s.PostComment(ctx, buyer, ss.ID, "你好"); fishpond.Code(err) != fishpond.EConflict {
 			t.Fatalf("comment before live: %v, want conflict", err)
 		}
-		live, err := s.Publish(ctx, f.room.StreamKey)
+		live, err := s.Publish(ctx, f.room.ID, f.room.StreamKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,10 +209,10 @@ func TestAnchorRules(t *testing.T) {
 		if err != nil || r.StreamKey == old {
 			t.Fatalf("rotate: %v", err)
 		}
-		if _, err := s.Publish(ctx, old); fishpond.Code(err) != fishpond.EForbidden {
+		if _, err := s.Publish(ctx, f.room.ID, old); fishpond.Code(err) != fishpond.EForbidden {
 			t.Fatalf("the rotated-out key still publishes: %v", err)
 		}
-		ss, err := s.Publish(ctx, r.StreamKey)
+		ss, err := s.Publish(ctx, r.ID, r.StreamKey)
 		if err != nil || ss.Title != f.room.Title || ss.Status != StatusLive {
 			t.Fatalf("an unscheduled publish: %+v %v", ss, err)
 		}

@@ -28,7 +28,7 @@ func TestTwoInstancesShareARoom(t *testing.T) {
 			t.Fatal("listener not ready")
 		}
 	}
-	ss, err := svcs[0].Publish(ctx, f.room.StreamKey)
+	ss, err := svcs[0].Publish(ctx, f.room.ID, f.room.StreamKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -263,21 +263,23 @@ func (s *Service) ownSession(ctx context.Context, p fishpond.Principal, id strin
 	return ss, nil
 }
 
-// errNoStream is what the media server is told when a key opens nothing.
-var errNoStream = fishpond.Errorf(fishpond.EForbidden, "推流密钥无效 invalid stream key")
+// errNoStream is what the media server is told when a key opens nothing, or
+// opens another room than the stream names.
+var errNoStream = fishpond.Errorf(fishpond.EForbidden, "推流密钥无效，请按“直播间ID?key=密钥”推流 invalid stream key: publish as <room id>?key=<key>")
 
-// Publish is the media server's publish callback: it authenticates the stream
-// key, and turns the room's live session (a reconnect), else its next scheduled
-// one, else a new unscheduled one, live. It returns the session, whose id is the
-// public stream name the media server should publish under, so the secret key
-// never appears in a playback URL.
-func (s *Service) Publish(ctx context.Context, key string) (Session, error) {
-	if key == "" || len(key) > 200 {
+// Publish is the media server's publish callback. The stream is published as
+// <room id>?key=<stream key> (what the anchor console shows): the key
+// authenticates, the room id is the public stream name the media server cuts
+// HLS under, so the secret key never appears in a playback URL or file name.
+// It turns the room's live session (a reconnect), else its next scheduled one,
+// else a new unscheduled one, live.
+func (s *Service) Publish(ctx context.Context, name, key string) (Session, error) {
+	if key == "" || len(key) > 200 || name == "" {
 		return Session{}, errNoStream
 	}
 	var roomID string
 	err := s.db.Read().QueryRowContext(ctx, "SELECT id FROM live_rooms WHERE key_hash = ?", s.keys.Hash(keyHashKind, key)).Scan(&roomID)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && roomID != name) {
 		return Session{}, errNoStream
 	} else if err != nil {
 		return Session{}, internal(err)
@@ -336,8 +338,7 @@ func (s *Service) Publish(ctx context.Context, key string) (Session, error) {
 }
 
 // PublishDone is the media server's callback when a stream stops. name is the
-// public stream name (the room id) or, from a server that did not rename the
-// stream, the stream key; a session id is accepted too.
+// stream name (the room id); a session id or the stream key are accepted too.
 func (s *Service) PublishDone(ctx context.Context, name string) (Session, error) {
 	q := s.db.Read()
 	if _, err := loadSession(ctx, q, name); err == nil {
@@ -435,10 +436,8 @@ func (s *Service) RecordDone(ctx context.Context, name, path string) error {
 	}))
 }
 
-// PlaybackURL is where viewers play a room's HLS stream: the media server
-// publishes it under the room id (nginx-rtmp renames a stream published under
-// its key; SRS and MediaMTX are given the room id as the stream name and the key
-// as an argument), so the key never appears in a playback URL.
+// PlaybackURL is where viewers play a room's HLS stream: media servers cut HLS
+// under the stream name, which is the room id.
 func (s *Service) PlaybackURL(roomID string) string {
 	return strings.TrimRight(s.cfg.HLSBase, "/") + "/" + roomID + ".m3u8"
 }

@@ -109,16 +109,14 @@ func parseMediaCallback(r *http.Request) (mediaCallback, error) {
 		if err := r.ParseForm(); err != nil {
 			return c, fishpond.Invalid("bad callback", map[string]string{"body": "not a form"})
 		}
+		// nginx-rtmp sends the stream's arguments (?key=…) as form fields too.
 		c.name, c.key, c.path = r.PostForm.Get("name"), r.PostForm.Get("key"), r.PostForm.Get("path")
-	}
-	if c.key == "" {
-		c.key = c.name // published under the key itself
 	}
 	return c, nil
 }
 
 // liveMedia handles the media server's callbacks: publish (authenticate the
-// key, turn the session live, rename the stream to the room id), publish_done
+// key, turn the session live), publish_done
 // (end it) and record_done (the replay). The shared secret in the URL proves
 // the caller is the media server.
 func (s *Server) liveMedia(w http.ResponseWriter, r *http.Request) {
@@ -136,19 +134,12 @@ func (s *Server) liveMedia(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	switch r.PathValue("event") {
 	case "publish":
-		ss, err := s.Live.Publish(ctx, c.key)
+		ss, err := s.Live.Publish(ctx, c.name, c.key)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
 		}
 		s.Log.Info("live: session live", "session", ss.ID, "room", ss.RoomID)
-		if c.name != ss.RoomID && r.PostForm != nil {
-			// nginx-rtmp renames a stream published under its key to the room id,
-			// so HLS files and playback URLs never carry the key.
-			w.Header().Set("Location", ss.RoomID)
-			w.WriteHeader(http.StatusFound)
-			return
-		}
 		writeJSON(w, http.StatusOK, map[string]any{"code": 0, "session_id": ss.ID})
 	case "publish_done":
 		ss, err := s.Live.PublishDone(ctx, c.name)
