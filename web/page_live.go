@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"fishpond"
@@ -28,6 +31,11 @@ func init() {
 		// The media server's callbacks: authenticated by the shared secret in their
 		// URL, sent without an Origin header.
 		m.HandleFunc("POST /live/media/{event}", s.liveMedia)
+		hub := s.Live.Hub()
+		s.metrics.Gauge("fishpond_live_viewers", "Viewers connected to this instance's live rooms.", func() float64 { return float64(hub.Stats().Viewers) })
+		s.metrics.Gauge("fishpond_live_delivered_total", "Live messages handed to this instance's viewers.", func() float64 { return float64(hub.Stats().Delivered) })
+		s.metrics.Gauge("fishpond_live_dropped_total", "Viewers this instance cut off for falling behind.", func() float64 { return float64(hub.Stats().Dropped) })
+		s.metrics.Gauge("fishpond_live_rss_bytes", "Resident memory of this process (Linux), for the live benchmark.", residentBytes)
 	})
 	addMessages(map[string]string{
 		"Live":                               "直播",
@@ -174,6 +182,21 @@ func (s *Server) liveDiscoveryPage(w http.ResponseWriter, r *http.Request, u acc
 	v.Data = map[string]any{"Live": lc, "Upcoming": uc, "Campaigns": camps, "Counties": counties, "County": county}
 	s.render(w, r, http.StatusOK, "live", v)
 	return nil
+}
+
+// residentBytes reads this process's resident set size from /proc (0 where
+// there is none).
+func residentBytes() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseFloat(f[1], 64)
+	return pages * float64(os.Getpagesize())
 }
 
 // flashView is an active flash sale as the watch page shows it.
