@@ -2,6 +2,7 @@ package live
 
 import (
 	"encoding/json"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,8 +97,9 @@ type viewerSeen struct {
 }
 
 type room struct {
-	id string
-	mu sync.Mutex
+	id      string
+	mu      sync.Mutex
+	flushMu sync.Mutex // one flush at a time, so batches reach a viewer in order
 
 	subs      map[*Sub]struct{}
 	pending   []byte // frames waiting for the next flush
@@ -117,16 +119,29 @@ type room struct {
 
 // Sub is one viewer's connection to a room.
 type Sub struct {
-	c      chan []byte
+	c      chan []byte // nil for a connection the hub writes to itself
+	conn   net.Conn
 	done   chan struct{}
+	once   sync.Once
 	room   *room
 	viewer string
+}
+
+// drop ends the viewer's subscription from the hub's side.
+func (s *Sub) drop() {
+	s.once.Do(func() {
+		close(s.done)
+		if s.conn != nil {
+			s.conn.Close()
+		}
+	})
 }
 
 // C delivers batches of SSE frames, ready to write.
 func (s *Sub) C() <-chan []byte { return s.c }
 
-// Done is closed when the hub drops the viewer for falling behind.
+// Done is closed when the hub drops the viewer (falling behind, or its
+// connection failed).
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
 func newHub(instance string, flush time.Duration, bus Bus) *Hub {
@@ -137,7 +152,24 @@ func newHub(instance string, flush time.Duration, bus Bus) *Hub {
 
 // Shutdown tells every viewer's stream to end (Closing), so an HTTP server can
 // drain: streams never end by themselves.
-func (h *Hub) Shutdown() { h.closingOnce.Do(func() { close(h.closing) }) }
+func (h *Hub) Shutdown() {
+	h.closingOnce.Do(func() { close(h.closing) })
+	h.mu.RLock()
+	var conns []*Sub
+	for _, r := range h.rooms {
+		r.mu.Lock()
+		for s := range r.subs {
+			if s.conn != nil {
+				conns = append(conns, s)
+			}
+		}
+		r.mu.Unlock()
+	}
+	h.mu.RUnlock()
+	for _, s := range conns {
+		s.drop() // closes the connection; its reader unsubscribes it
+	}
+}
 
 // Closing is closed by Shutdown.
 func (h *Hub) Closing() <-chan struct{} { return h.closing }
@@ -179,6 +211,19 @@ func (r *room) minute(now time.Time) *minuteStat {
 // Subscribe connects a viewer (a user id or an anonymous browser id, for unique
 // viewer counts) to a room.
 func (h *Hub) Subscribe(roomID, viewer string) *Sub {
+	return h.subscribe(roomID, viewer, nil)
+}
+
+// SubscribeConn connects a viewer whose HTTP connection has been taken over
+// (hijacked) after its response headers were written: the hub writes each batch
+// to it directly, so an idle viewer costs no goroutine and a batch costs one
+// write, no goroutine switch. The caller reads the connection to notice the
+// browser leaving and calls Unsubscribe then.
+func (h *Hub) SubscribeConn(roomID, viewer string, conn net.Conn) *Sub {
+	return h.subscribe(roomID, viewer, conn)
+}
+
+func (h *Hub) subscribe(roomID, viewer string, conn net.Conn) *Sub {
 	// Under the hub's lock, so drainStats cannot forget the room in between.
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -187,7 +232,10 @@ func (h *Hub) Subscribe(roomID, viewer string) *Sub {
 		r = &room{id: roomID, subs: map[*Sub]struct{}{}, remote: map[string]presence{}, minutes: map[int64]*minuteStat{}, seen: map[string]struct{}{}}
 		h.rooms[roomID] = r
 	}
-	s := &Sub{c: make(chan []byte, SubBuffer), done: make(chan struct{}), room: r, viewer: viewer}
+	s := &Sub{conn: conn, done: make(chan struct{}), room: r, viewer: viewer}
+	if conn == nil {
+		s.c = make(chan []byte, SubBuffer)
+	}
 	now := time.Now()
 	r.mu.Lock()
 	r.subs[s] = struct{}{}
@@ -201,11 +249,15 @@ func (h *Hub) Subscribe(roomID, viewer string) *Sub {
 	return s
 }
 
-// Unsubscribe disconnects a viewer.
+// Unsubscribe disconnects a viewer (and closes its connection, if the hub
+// writes to it).
 func (h *Hub) Unsubscribe(s *Sub) {
 	s.room.mu.Lock()
 	delete(s.room.subs, s)
 	s.room.mu.Unlock()
+	if s.conn != nil {
+		s.drop()
+	}
 }
 
 // Publish sends a message to every viewer of the room on every instance.
@@ -251,24 +303,62 @@ func (h *Hub) deliverLocal(r *room, frame []byte, n int64) {
 	r.mu.Unlock()
 }
 
+// WriteTimeout bounds one batch's write to a viewer's connection: a healthy
+// browser drains its socket buffer long before it fills, so a write that blocks
+// this long belongs to a viewer that has stopped reading, and it is dropped
+// rather than delaying the rest of the room.
+const WriteTimeout = 50 * time.Millisecond
+
 func (h *Hub) flushRoom(r *room) {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	batch, n := r.pending, r.pendingN
 	r.pending, r.pendingN, r.armed = nil, 0, false
 	if len(batch) == 0 {
+		r.mu.Unlock()
 		return
 	}
 	r.lastFrame = time.Now()
+	conns := make([]*Sub, 0, len(r.subs))
 	for s := range r.subs {
+		if s.conn != nil {
+			conns = append(conns, s)
+			continue
+		}
 		select {
 		case s.c <- batch:
 			h.delivered.Add(n)
 		default:
 			delete(r.subs, s)
-			close(s.done)
+			s.drop()
 			h.dropped.Add(1)
 		}
+	}
+	r.mu.Unlock()
+	// Written outside the lock, so comments keep arriving while the batch goes
+	// out; the batch is never modified again (pending was swapped), so all
+	// viewers share it.
+	var failed []*Sub
+	deadline := time.Now().Add(WriteTimeout)
+	for _, s := range conns {
+		s.conn.SetWriteDeadline(deadline)
+		if _, err := s.conn.Write(batch); err != nil {
+			failed = append(failed, s)
+			continue
+		}
+		h.delivered.Add(n)
+	}
+	if len(failed) > 0 {
+		r.mu.Lock()
+		for _, s := range failed {
+			delete(r.subs, s)
+		}
+		r.mu.Unlock()
+		for _, s := range failed {
+			s.drop()
+		}
+		h.dropped.Add(int64(len(failed)))
 	}
 }
 

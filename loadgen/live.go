@@ -53,6 +53,7 @@ type LiveResult struct {
 	OfferedPerS      float64 `json:"offered_per_s"` // deliveries offered per second
 	DeliveriesPerS   float64 `json:"deliveries_per_s"`
 	Delivered        int64   `json:"delivered"`
+	Unacknowledged   int64   `json:"unacknowledged_delivered"` // deliveries of comments whose POST got no answer
 	Expected         int64   `json:"expected"`
 	Lost             int64   `json:"lost"`
 	P50ms            float64 `json:"p50_ms"`
@@ -96,6 +97,8 @@ func (c *LiveConfig) normalise() error {
 // liveRoom is one bench room with its live session and its posters.
 type liveRoom struct {
 	session   string
+	got       []atomic.Int32 // deliveries of comment seq, over this room's viewers
+	ok        []atomic.Bool  // whether the server accepted comment seq (202)
 	posters   []Buyer
 	viewers   atomic.Int64 // connected viewers
 	accepted  atomic.Int64 // comments the server accepted
@@ -213,7 +216,8 @@ func (b *bench) liveFixture(ctx context.Context, cfg LiveConfig) ([]*liveRoom, s
 		if err != nil {
 			return nil, "", err
 		}
-		rooms[i] = &liveRoom{session: ss.ID}
+		n := int(cfg.Rate*cfg.Duration.Seconds()*1.5) + 100
+		rooms[i] = &liveRoom{session: ss.ID, got: make([]atomic.Int32, n), ok: make([]atomic.Bool, n)}
 	}
 	posters, err := b.buyers(ctx, cfg.Rooms*cfg.Posters, county.ProvinceCode)
 	if err != nil {
@@ -225,15 +229,16 @@ func (b *bench) liveFixture(ctx context.Context, cfg LiveConfig) ([]*liveRoom, s
 	return rooms, fx.ProductID, nil
 }
 
-// viewerConn reads one viewer's event stream until ctx ends, counting the bench
-// comments it receives and their latency (the comment carries its send time).
+// viewerStats are what the viewers count besides comments.
 type viewerStats struct {
-	delivered, purchases atomic.Int64
-	dropped              atomic.Int64
+	purchases atomic.Int64
+	dropped   atomic.Int64
 }
 
 var benchMark = []byte(`"text":"bench|`)
 
+// viewer reads one viewer's event stream until ctx ends, counting the bench
+// comments it receives and their latency (the comment carries its send time).
 func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx int, lat *latencies, st *viewerStats, ready func(error)) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/live/sessions/"+r.session+"/events", nil)
 	res, err := hc.Do(req)
@@ -269,13 +274,24 @@ func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx in
 			continue
 		}
 		if i := bytes.Index(line, benchMark); i >= 0 {
+			// "bench|<sent, Unix ns>|<seq>|…"
 			rest := line[i+len(benchMark):]
-			if j := bytes.IndexByte(rest, '|'); j > 0 {
-				if ns, err := strconv.ParseInt(string(rest[:j]), 10, 64); err == nil {
-					lat.add(idx, time.Since(time.Unix(0, ns)))
-				}
+			j := bytes.IndexByte(rest, '|')
+			if j <= 0 {
+				continue
 			}
-			st.delivered.Add(1)
+			ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+			rest = rest[j+1:]
+			k := bytes.IndexByte(rest, '|')
+			if err != nil || k <= 0 {
+				continue
+			}
+			seq, err := strconv.Atoi(string(rest[:k]))
+			if err != nil || seq < 0 || seq >= len(r.got) {
+				continue
+			}
+			lat.add(idx, time.Since(time.Unix(0, ns)))
+			r.got[seq].Add(1)
 		} else if bytes.Contains(line, []byte(`"t":"purchase"`)) {
 			st.purchases.Add(1)
 		}
@@ -368,7 +384,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	var pwg sync.WaitGroup
 	loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
 	start := time.Now()
-	post := func(r *liveRoom, poster Buyer, body []byte) {
+	post := func(r *liveRoom, seq int, poster Buyer, body []byte) {
 		defer pwg.Done()
 		_, err := pc.do(ctx, request{method: "POST", path: "/api/v1/live/sessions/" + r.session + "/comments", token: poster.Token, body: body, want: []int{http.StatusAccepted}})
 		if err != nil {
@@ -383,6 +399,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 			return
 		}
 		r.accepted.Add(1)
+		r.ok[seq].Store(true)
 	}
 	buy := func(r *liveRoom, buyer Buyer, key string) {
 		defer pwg.Done()
@@ -426,11 +443,14 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 				// The schedule, not the server, decides when the next comment goes.
 				next = next.Add(interval)
 				seq++
+				if seq >= len(r.got) {
+					return // the schedule fell far behind: the report shows it
+				}
 				poster := r.posters[seq%len(r.posters)]
-				body := []byte(fmt.Sprintf(`{"body":"bench|%d|r%d #%d"}`, time.Now().UnixNano(), ri, seq))
+				body := []byte(fmt.Sprintf(`{"body":"bench|%d|%d|r%d"}`, time.Now().UnixNano(), seq, ri))
 				offered.Add(1)
 				pwg.Add(1)
-				go post(r, poster, body)
+				go post(r, seq, poster, body)
 				if buyEvery > 0 && !time.Now().Before(buyNext) {
 					buyNext = buyNext.Add(buyEvery)
 					pwg.Add(1)
@@ -443,22 +463,40 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	stopLoad()
 	pwg.Wait()
 	loadEnd := time.Now()
-	// Deliveries still in flight arrive within a few batches.
-	deadline := time.Now().Add(10 * time.Second)
+	// Deliveries still in flight arrive within a few batches. Only comments the
+	// server acknowledged are expected; one whose answer timed out may still be
+	// delivered, and is reported apart.
 	var expected int64
 	for _, r := range rooms {
 		expected += r.accepted.Load() * r.viewers.Load()
 	}
-	for time.Now().Before(deadline) && st.delivered.Load() < expected {
-		time.Sleep(100 * time.Millisecond)
+	count := func() (ok, extra int64) {
+		for _, r := range rooms {
+			for i := range r.got {
+				if r.ok[i].Load() {
+					ok += int64(r.got[i].Load())
+				} else {
+					extra += int64(r.got[i].Load())
+				}
+			}
+		}
+		return
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok, _ := count(); ok >= expected {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	delivered, extra := count()
 	rssLoaded := b.serverMetric(ctx, "fishpond_live_rss_bytes")
 	stopViewers()
 	vwg.Wait()
 	secs := loadEnd.Sub(start).Seconds()
 	qs, maxMs := lat.quantiles(0.5, 0.99)
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
-		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: st.delivered.Load(), Expected: expected,
+		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
 		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
 		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10}
 	for _, r := range rooms {
@@ -471,7 +509,8 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		res.IdleViewerKB = math.Round((rssIdle-rssBefore)/float64(connected)/1024*10) / 10
 	}
 	b.logf("load: %.0f s, %d comments offered (%.0f/s), %d accepted, %d purchases", secs, res.CommentsOffered, float64(res.CommentsOffered)/secs, res.CommentsAccepted, res.Purchases)
-	b.logf("deliveries: %d of %d expected (%d lost), %.0f/s offered, %.0f/s delivered", res.Delivered, res.Expected, res.Lost, res.OfferedPerS, res.DeliveriesPerS)
+	b.logf("deliveries: %d of %d expected (%d lost; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
+		res.Delivered, res.Expected, res.Lost, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
 	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms", res.P50ms, res.P99ms, res.Maxms)
 	errKinds.Range(func(k, v any) bool { b.logf("errors: %s %d", k, v.(*atomic.Int64).Load()); return true })
 	b.logf("server memory: %.1f MB before viewers, %.1f MB with %d idle viewers (%.1f KB each), %.1f MB under load; %d viewers dropped by the server",

@@ -38,6 +38,45 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: viewerCookie, Value: v, Path: "/live", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
 		viewer = "a:" + v
 	}
+	hello, _ := json.Marshal(live.Message{Type: "hello", Status: ss.Status, N: s.Live.Hub().Viewers(ss.ID), At: time.Now().UnixMilli()})
+	// Take the connection over: the hub writes every batch straight to it, so a
+	// watching viewer holds no handler goroutine and a batch costs one write.
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.liveEventsBuffered(w, r, ss.ID, viewer, hello)
+		return
+	}
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\n")
+	head.WriteString("X-Content-Type-Options: nosniff\r\nConnection: close\r\n")
+	for _, c := range w.Header()["Set-Cookie"] {
+		head.WriteString("Set-Cookie: " + c + "\r\n")
+	}
+	head.WriteString("\r\nretry: 3000\ndata: ")
+	head.Write(hello)
+	head.WriteString("\n\n")
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(head.String())); err != nil {
+		conn.Close()
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	sub := s.Live.Hub().SubscribeConn(ss.ID, viewer, conn)
+	// The browser sends nothing more; a read returns when it goes away (or the
+	// server shuts down), and the viewer leaves the room. The handler returns now,
+	// and this small goroutine is all an idle viewer keeps.
+	go func() {
+		if brw.Reader.Buffered() == 0 {
+			var b [1]byte
+			conn.Read(b[:])
+		}
+		s.Live.Hub().Unsubscribe(sub)
+	}()
+}
+
+// liveEventsBuffered serves the stream through the ResponseWriter where the
+// connection cannot be taken over (HTTP/2).
+func (s *Server) liveEventsBuffered(w http.ResponseWriter, r *http.Request, sessionID, viewer string, hello []byte) {
 	rc := http.NewResponseController(w)
 	// The stream outlives the server's read and write timeouts.
 	rc.SetReadDeadline(time.Time{})
@@ -46,9 +85,8 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // no buffering in an nginx in front
-	sub := s.Live.Hub().Subscribe(ss.ID, viewer)
+	sub := s.Live.Hub().Subscribe(sessionID, viewer)
 	defer s.Live.Hub().Unsubscribe(sub)
-	hello, _ := json.Marshal(live.Message{Type: "hello", Status: ss.Status, N: s.Live.Hub().Viewers(ss.ID), At: time.Now().UnixMilli()})
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte("retry: 3000\ndata: "))
 	w.Write(hello)
