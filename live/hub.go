@@ -306,8 +306,8 @@ func (h *Hub) deliverLocal(r *room, frame []byte, n int64) {
 // WriteTimeout bounds one batch's write to a viewer's connection: a healthy
 // browser drains its socket buffer long before it fills, so a write that blocks
 // this long belongs to a viewer that has stopped reading, and it is dropped
-// rather than delaying the rest of the room.
-const WriteTimeout = 50 * time.Millisecond
+// rather than delaying the rest of the room further.
+const WriteTimeout = 500 * time.Millisecond
 
 func (h *Hub) flushRoom(r *room) {
 	r.flushMu.Lock()
@@ -340,9 +340,11 @@ func (h *Hub) flushRoom(r *room) {
 	// out; the batch is never modified again (pending was swapped), so all
 	// viewers share it.
 	var failed []*Sub
-	deadline := time.Now().Add(WriteTimeout)
 	for _, s := range conns {
-		s.conn.SetWriteDeadline(deadline)
+		// Per write: a deadline shared by the loop would expire for the last
+		// viewers whenever the loop itself is slow (a busy machine), dropping
+		// viewers whose sockets had room.
+		s.conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
 		if _, err := s.conn.Write(batch); err != nil {
 			failed = append(failed, s)
 			continue

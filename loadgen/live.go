@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fishpond"
@@ -31,7 +32,8 @@ type LiveConfig struct {
 	BuyRate  float64 // purchases per second per room
 	Duration time.Duration
 	// Posters is how many accounts comment in each room; the server lets one
-	// account comment once a second per session, so it must exceed Rate.
+	// account comment once a second per session, so it must exceed Rate
+	// (default 3 × Rate + 1).
 	Posters int
 	// Connect bounds concurrent viewer connects while the viewers join.
 	Connect int
@@ -62,6 +64,11 @@ type LiveResult struct {
 	Errors           int64   `json:"errors"`
 	ViewersDropped   int64   `json:"viewers_dropped"`
 	ServerRSSMB      float64 `json:"server_rss_mb"`
+	ServerCPUs       float64 `json:"server_cpu_s"`  // CPU seconds the server used during the load
+	LoadgenCPUs      float64 `json:"loadgen_cpu_s"` // and the load generator
+	// DeliveriesPerServerCPUs is deliveries per CPU second of the server: what
+	// one core would sustain, however busy the shared machine was.
+	DeliveriesPerServerCPUs float64 `json:"deliveries_per_server_cpu_s"`
 	IdleViewerKB     float64 `json:"idle_viewer_kb"`
 }
 
@@ -86,7 +93,9 @@ func (c *LiveConfig) normalise() error {
 		return fishpond.Invalid("bad bench live flags", f)
 	}
 	if c.Posters <= 0 {
-		c.Posters = int(math.Ceil(c.Rate*1.5)) + 1
+		// Three seconds' worth: a poster's comments then arrive ≥ 3 s apart even
+		// when a busy machine delays some and bunches others.
+		c.Posters = int(math.Ceil(c.Rate*3)) + 1
 	}
 	if c.Connect <= 0 {
 		c.Connect = LiveDefaults.Connect
@@ -298,6 +307,15 @@ func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx in
 	}
 }
 
+// selfCPU is the CPU time this process has used.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // serverMetric reads one value from the server's /metrics.
 func (b *bench) serverMetric(ctx context.Context, name string) float64 {
 	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/metrics", nil)
@@ -383,6 +401,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	errKinds := sync.Map{}
 	var pwg sync.WaitGroup
 	loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
+	cpuServer0, cpuSelf0 := b.serverMetric(ctx, "fishpond_live_cpu_seconds"), selfCPU()
 	start := time.Now()
 	post := func(r *liveRoom, seq int, poster Buyer, body []byte) {
 		defer pwg.Done()
@@ -491,6 +510,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	}
 	delivered, extra := count()
 	rssLoaded := b.serverMetric(ctx, "fishpond_live_rss_bytes")
+	cpuServer, cpuSelf := b.serverMetric(ctx, "fishpond_live_cpu_seconds")-cpuServer0, selfCPU()-cpuSelf0
 	stopViewers()
 	vwg.Wait()
 	secs := loadEnd.Sub(start).Seconds()
@@ -498,7 +518,10 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
 		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
 		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
-		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10}
+		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
+	if cpuServer > 0 {
+		res.DeliveriesPerServerCPUs = math.Round(float64(delivered) / cpuServer)
+	}
 	for _, r := range rooms {
 		res.CommentsAccepted += r.accepted.Load()
 	}
@@ -512,6 +535,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	b.logf("deliveries: %d of %d expected (%d lost; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
 		res.Delivered, res.Expected, res.Lost, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
 	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms", res.P50ms, res.P99ms, res.Maxms)
+	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second)", res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs)
 	errKinds.Range(func(k, v any) bool { b.logf("errors: %s %d", k, v.(*atomic.Int64).Load()); return true })
 	b.logf("server memory: %.1f MB before viewers, %.1f MB with %d idle viewers (%.1f KB each), %.1f MB under load; %d viewers dropped by the server",
 		rssBefore/(1<<20), rssIdle/(1<<20), connected, res.IdleViewerKB, rssLoaded/(1<<20), res.ViewersDropped)

@@ -28,7 +28,7 @@ func runBenchLive(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "comments per second per room")
 	fs.Float64Var(&cfg.BuyRate, "buy-rate", cfg.BuyRate, "purchases per second per room (0: none)")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long to offer load")
-	fs.IntVar(&cfg.Posters, "posters", 0, "commenting accounts per room (default 1.5 × rate + 1: one comment per account per second is the server's limit)")
+	fs.IntVar(&cfg.Posters, "posters", 0, "commenting accounts per room (default 3 × rate + 1: one comment per account per second is the server's limit)")
 	fs.IntVar(&cfg.Connect, "connect", cfg.Connect, "viewers connecting at once while joining")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
