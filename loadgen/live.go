@@ -69,7 +69,7 @@ type LiveResult struct {
 	// DeliveriesPerServerCPUs is deliveries per CPU second of the server: what
 	// one core would sustain, however busy the shared machine was.
 	DeliveriesPerServerCPUs float64 `json:"deliveries_per_server_cpu_s"`
-	IdleViewerKB     float64 `json:"idle_viewer_kb"`
+	IdleViewerKB            float64 `json:"idle_viewer_kb"`
 }
 
 func (c *LiveConfig) normalise() error {

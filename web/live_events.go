@@ -117,12 +117,14 @@ func (s *Server) liveEventsBuffered(w http.ResponseWriter, r *http.Request, sess
 // param) and MediaMTX (JSON: action, path, query) send.
 type mediaCallback struct {
 	name, key, path string
+	read            bool // MediaMTX asks about viewers too: those are not ours to refuse
 }
 
 func parseMediaCallback(r *http.Request) (mediaCallback, error) {
 	var c mediaCallback
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var in struct {
+			Action string `json:"action"`
 			Stream string `json:"stream"`
 			Param  string `json:"param"`
 			Path   string `json:"path"`
@@ -133,6 +135,7 @@ func parseMediaCallback(r *http.Request) (mediaCallback, error) {
 			return c, fishpond.Invalid("bad callback", map[string]string{"body": "not JSON"})
 		}
 		c.name, c.path = in.Stream, in.File
+		c.read = in.Action == "read" || in.Action == "playback"
 		if in.Path != "" { // MediaMTX: "live/<name>"
 			c.name = in.Path[strings.LastIndex(in.Path, "/")+1:]
 		}
@@ -149,6 +152,7 @@ func parseMediaCallback(r *http.Request) (mediaCallback, error) {
 		}
 		// nginx-rtmp sends the stream's arguments (?key=…) as form fields too.
 		c.name, c.key, c.path = r.PostForm.Get("name"), r.PostForm.Get("key"), r.PostForm.Get("path")
+		c.name = c.name[strings.LastIndex(c.name, "/")+1:] // MediaMTX hooks send live/<room id>
 	}
 	return c, nil
 }
@@ -172,6 +176,10 @@ func (s *Server) liveMedia(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	switch r.PathValue("event") {
 	case "publish":
+		if c.read {
+			writeJSON(w, http.StatusOK, map[string]any{"code": 0})
+			return
+		}
 		ss, err := s.Live.Publish(ctx, c.name, c.key)
 		if err != nil {
 			s.apiError(w, r, err)

@@ -241,4 +241,31 @@ func TestLiveSessionThroughHTTP(t *testing.T) {
 	if got, _ := svc.Live.Session(ctx, ss.ID); got.Status != live.StatusEnded {
 		t.Fatalf("session %s after done", got.Status)
 	}
+
+	// SRS's JSON hook (key in "param") starts the room's next session; a
+	// MediaMTX viewer check ("read") is let through; MediaMTX's done hook sends
+	// the path live/<room id>.
+	postJSON := func(path, body string) int {
+		res, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := postJSON("/live/media/publish?secret=test-secret", `{"action":"on_publish","app":"live","stream":"`+roomID+`","param":"?key=`+key+`"}`); st != 200 {
+		t.Fatalf("SRS on_publish: %d", st)
+	}
+	if again, _ := svc.Live.Sessions(ctx, live.SessionFilter{RoomID: roomID, Status: live.StatusLive}); len(again) != 1 || again[0].ID == ss.ID {
+		t.Fatalf("SRS publish did not start a new session: %+v", again)
+	}
+	if st := postJSON("/live/media/publish?secret=test-secret", `{"action":"read","path":"live/`+roomID+`","query":""}`); st != 200 {
+		t.Fatalf("MediaMTX read check: %d", st)
+	}
+	if res, err := noRedirect.PostForm(srv.URL+"/live/media/publish_done?secret=test-secret", url.Values{"name": {"live/" + roomID}}); err != nil || res.StatusCode != 200 {
+		t.Fatalf("MediaMTX done hook: %v", err)
+	}
+	if again, _ := svc.Live.Sessions(ctx, live.SessionFilter{RoomID: roomID, Status: live.StatusLive}); len(again) != 0 {
+		t.Fatalf("still live after the done hook: %+v", again)
+	}
 }
