@@ -61,11 +61,14 @@ type LiveResult struct {
 	P50ms            float64 `json:"p50_ms"`
 	P99ms            float64 `json:"p99_ms"`
 	Maxms            float64 `json:"max_ms"`
-	Errors           int64   `json:"errors"`
-	ViewersDropped   int64   `json:"viewers_dropped"`
-	ServerRSSMB      float64 `json:"server_rss_mb"`
-	ServerCPUs       float64 `json:"server_cpu_s"`  // CPU seconds the server used during the load
-	LoadgenCPUs      float64 `json:"loadgen_cpu_s"` // and the load generator
+	// Fan-out latency: from the server accepting a comment to its receipt.
+	FanoutP50ms    float64 `json:"fanout_p50_ms"`
+	FanoutP99ms    float64 `json:"fanout_p99_ms"`
+	Errors         int64   `json:"errors"`
+	ViewersDropped int64   `json:"viewers_dropped"`
+	ServerRSSMB    float64 `json:"server_rss_mb"`
+	ServerCPUs     float64 `json:"server_cpu_s"`  // CPU seconds the server used during the load
+	LoadgenCPUs    float64 `json:"loadgen_cpu_s"` // and the load generator
 	// DeliveriesPerServerCPUs is deliveries per CPU second of the server: what
 	// one core would sustain, however busy the shared machine was.
 	DeliveriesPerServerCPUs float64 `json:"deliveries_per_server_cpu_s"`
@@ -248,7 +251,7 @@ var benchMark = []byte(`"text":"bench|`)
 
 // viewer reads one viewer's event stream until ctx ends, counting the bench
 // comments it receives and their latency (the comment carries its send time).
-func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx int, lat *latencies, st *viewerStats, ready func(error)) {
+func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx int, lat, fan *latencies, st *viewerStats, ready func(error)) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/live/sessions/"+r.session+"/events", nil)
 	res, err := hc.Do(req)
 	if err != nil {
@@ -300,6 +303,17 @@ func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx in
 				continue
 			}
 			lat.add(idx, time.Since(time.Unix(0, ns)))
+			// "at" is when the server accepted the comment: receipt minus it is
+			// the fan-out alone, without the comment's own HTTP request.
+			if a := bytes.Index(line, []byte(`"at":`)); a >= 0 {
+				rest := line[a+5:]
+				e := bytes.IndexAny(rest, ",}")
+				if e > 0 {
+					if ms, err := strconv.ParseInt(string(rest[:e]), 10, 64); err == nil {
+						fan.add(idx, time.Since(time.UnixMilli(ms)))
+					}
+				}
+			}
 			r.got[seq].Add(1)
 		} else if bytes.Contains(line, []byte(`"t":"purchase"`)) {
 			st.purchases.Add(1)
@@ -359,7 +373,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		ReadBufferSize: 4 << 10, WriteBufferSize: 1 << 10}
 	vc := &http.Client{Transport: vtr}
 	rssBefore := b.serverMetric(ctx, "fishpond_live_rss_bytes")
-	lat := &latencies{}
+	lat, fan := &latencies{}, &latencies{}
 	var st viewerStats
 	var connectErrs atomic.Int64
 	var vwg sync.WaitGroup
@@ -373,7 +387,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		var once sync.Once
 		go func(i int) {
 			defer vwg.Done()
-			b.viewer(vctx, vc, rooms[i%cfg.Rooms], i, lat, &st, func(err error) {
+			b.viewer(vctx, vc, rooms[i%cfg.Rooms], i, lat, fan, &st, func(err error) {
 				once.Do(func() {
 					if err != nil {
 						connectErrs.Add(1)
@@ -515,9 +529,10 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	vwg.Wait()
 	secs := loadEnd.Sub(start).Seconds()
 	qs, maxMs := lat.quantiles(0.5, 0.99)
+	fq, _ := fan.quantiles(0.5, 0.99)
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
 		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
-		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
+		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, FanoutP50ms: fq[0], FanoutP99ms: fq[1], Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
 		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
 	if cpuServer > 0 {
 		res.DeliveriesPerServerCPUs = math.Round(float64(delivered) / cpuServer)
@@ -534,7 +549,8 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	b.logf("load: %.0f s, %d comments offered (%.0f/s), %d accepted, %d purchases", secs, res.CommentsOffered, float64(res.CommentsOffered)/secs, res.CommentsAccepted, res.Purchases)
 	b.logf("deliveries: %d of %d expected (%d lost; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
 		res.Delivered, res.Expected, res.Lost, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
-	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms", res.P50ms, res.P99ms, res.Maxms)
+	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms; fan-out alone (accepted to receipt): p50 %.0f ms, p99 %.0f ms",
+		res.P50ms, res.P99ms, res.Maxms, res.FanoutP50ms, res.FanoutP99ms)
 	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second)", res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs)
 	errKinds.Range(func(k, v any) bool { b.logf("errors: %s %d", k, v.(*atomic.Int64).Load()); return true })
 	b.logf("server memory: %.1f MB before viewers, %.1f MB with %d idle viewers (%.1f KB each), %.1f MB under load; %d viewers dropped by the server",
