@@ -38,7 +38,8 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: viewerCookie, Value: v, Path: "/live", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
 		viewer = "a:" + v
 	}
-	hello, _ := json.Marshal(live.Message{Type: "hello", Status: ss.Status, N: s.Live.Hub().Viewers(ss.ID), At: time.Now().UnixMilli()})
+	// The count includes this viewer, who subscribes once the headers are out.
+	hello, _ := json.Marshal(live.Message{Type: "hello", Status: ss.Status, N: s.Live.Hub().Viewers(ss.ID) + 1, At: time.Now().UnixMilli()})
 	// Take the connection over: the hub writes every batch straight to it, so a
 	// watching viewer holds no handler goroutine and a batch costs one write.
 	conn, brw, err := http.NewResponseController(w).Hijack()

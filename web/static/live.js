@@ -107,7 +107,7 @@
     es.onmessage = function (ev) {
       var m = JSON.parse(ev.data);
       switch (m.t) {
-        case "hello": case "viewers": document.getElementById("live-viewers").textContent = m.n; break;
+        case "hello": case "viewers": document.getElementById("live-viewers").textContent = m.n || 0; break;
         case "comment": addComment(list, "<b>" + esc(m.u) + "</b> " + esc(m.text)); break;
         case "likes": likes += m.n; document.getElementById("live-likes").textContent = likes; break;
         case "purchase": addComment(list, "<i>" + purchaseText(m) + "</i>"); break;
@@ -126,7 +126,7 @@
           else countdown.dataset.ends = "";
           break;
         case "status":
-          if (m.status === "live") { offline.hidden = true; play(video, root.dataset.playback); document.getElementById("live-status").textContent = "🔴"; }
+          if (m.status === "live") { offline.hidden = true; play(video, root.dataset.playback); var ls = document.getElementById("live-status"); ls.innerHTML = '<i class="dot"></i>' + esc(ls.dataset.live); }
           if (m.status === "ended") { if (video._hls) video._hls.destroy(); video.hidden = true; offline.hidden = false; offline.innerHTML = "<p>" + (zh ? "直播已结束。" : "The broadcast has ended.") + "</p>"; es.close(); }
           break;
       }
@@ -164,7 +164,7 @@
         var m = JSON.parse(ev.data);
         if (m.t === "comment") addComment(list, "<b>" + esc(m.u) + "</b> " + esc(m.text));
         if (m.t === "purchase") addComment(list, "<i>" + purchaseText(m) + "</i>");
-        if (m.t === "hello" || m.t === "viewers") el.dataset.viewers = m.n;
+        if (m.t === "hello" || m.t === "viewers") el.dataset.viewers = m.n || 0;
       };
     });
   }
