@@ -17,7 +17,7 @@ import (
 
 // testLiveConfig is the live configuration of the test servers: a known callback
 // secret and short batches.
-var testLiveConfig = live.Config{RTMPURL: "rtmp://127.0.0.1:1935/live", HLSBase: "http://127.0.0.1:8088/hls", CallbackSecret: "test-secret",
+var testLiveConfig = live.Config{RTMPURL: "rtmp://127.0.0.1:1935/live", HLSBase: "http://127.0.0.1:8088/hls", ReplayBase: "http://127.0.0.1:8088/rec", CallbackSecret: "test-secret",
 	Flush: 20 * time.Millisecond, CommentEvery: 0}
 
 // callJSON sends a JSON request with the client's session cookie.
@@ -240,6 +240,13 @@ func TestLiveSessionThroughHTTP(t *testing.T) {
 	}
 	if got, _ := svc.Live.Session(ctx, ss.ID); got.Status != live.StatusEnded {
 		t.Fatalf("session %s after done", got.Status)
+	}
+	// The recording becomes the session's replay.
+	if res, err := noRedirect.PostForm(srv.URL+"/live/media/record_done?secret=test-secret", url.Values{"name": {roomID}, "path": {"/var/rec/" + roomID + "-1700000000.flv"}}); err != nil || res.StatusCode != 200 {
+		t.Fatalf("record done: %v", err)
+	}
+	if got, _ := svc.Live.Session(ctx, ss.ID); got.ReplayURL != "http://127.0.0.1:8088/rec/"+roomID+"-1700000000.flv" {
+		t.Fatalf("replay %q", got.ReplayURL)
 	}
 
 	// SRS's JSON hook (key in "param") starts the room's next session; a
