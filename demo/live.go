@@ -7,6 +7,7 @@ import (
 
 	"fishpond"
 	"fishpond/live"
+	"fishpond/market"
 )
 
 func init() { steps = append(steps, step{name: "live", run: loadLive}) }
@@ -75,6 +76,13 @@ func loadLive(ctx context.Context, d Deps, l Loaded) error {
 		for _, pr := range prods {
 			ids = append(ids, pr.ID)
 		}
+		if a.login == "coop" && len(prods) > 0 {
+			// The cooperative's broadcast earlier today: three shoppers bought
+			// (paid) from the watch page, so the report and leaderboard have sales.
+			if err := pastBroadcast(ctx, d, p, room, prods[0].ID); err != nil {
+				return fmt.Errorf("past broadcast: %w", err)
+			}
+		}
 		if _, err := d.Live.Schedule(ctx, p, live.SessionInput{RoomID: room.ID, Title: a.session, PlannedStart: now.Add(a.start),
 			PlannedEnd: now.Add(a.start + 2*time.Hour), ProductIDs: ids}); err != nil {
 			return fmt.Errorf("session %s: %w", a.login, err)
@@ -84,4 +92,47 @@ func loadLive(ctx context.Context, d Deps, l Loaded) error {
 		}
 	}
 	return nil
+}
+
+// pastBroadcast runs one broadcast of the room through the same calls a media
+// server and the watch page make: publish, three orders placed and paid, end.
+func pastBroadcast(ctx context.Context, d Deps, anchor fishpond.Principal, room live.Room, productID string) error {
+	ss, err := d.Live.Publish(ctx, room.ID, room.StreamKey)
+	if err != nil {
+		return err
+	}
+	shopper, err := d.Access.UserByName(ctx, "consumer")
+	if err != nil {
+		return err
+	}
+	p := shopper.Principal()
+	addrs, err := d.Market.Addresses(ctx, p)
+	if err != nil {
+		return err
+	}
+	addr := ""
+	if len(addrs) > 0 {
+		addr = addrs[0].ID
+	} else {
+		a, err := d.Market.AddAddress(ctx, p, market.AddressInput{Name: "城市消费者", Phone: "13800138000", ProvinceCode: "33", CountyCode: "330106", Detail: "文三路1号"})
+		if err != nil {
+			return err
+		}
+		addr = a.ID
+	}
+	for i, qty := range []int64{2, 1, 3} {
+		o, err := d.Live.Buy(ctx, p, ss.ID, market.OrderRequest{IdempotencyKey: fmt.Sprintf("demo-live-%d", i), AddressID: addr,
+			Lines: []market.LineRequest{{ProductID: productID, Qty: qty}}})
+		if err != nil {
+			return err
+		}
+		if _, err := d.Market.MarkPaid(ctx, o.ID, "demo", fmt.Sprintf("DEMO-LIVE-%d", i), o.Total); err != nil {
+			return err
+		}
+	}
+	if _, err := d.Live.SyncOrders(ctx); err != nil {
+		return err
+	}
+	_, err = d.Live.End(ctx, anchor, ss.ID)
+	return err
 }
