@@ -18,6 +18,7 @@ import (
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
@@ -89,6 +90,7 @@ type Deps struct {
 	Fund      *fund.Service
 	Green     *green.Service
 	Sensing   *sensing.Service
+	Live      *live.Service
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

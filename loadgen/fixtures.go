@@ -8,6 +8,7 @@ import (
 	"fishpond"
 	"fishpond/access"
 	"fishpond/internal/db"
+	"fishpond/live"
 	"fishpond/market"
 	"fishpond/registry"
 )
@@ -21,6 +22,7 @@ type Deps struct {
 	Access   *access.Service
 	Registry *registry.Store
 	Market   *market.Store
+	Live     *live.Service // for `bench live`
 }
 
 // The bench's place in the registry: a village of 兰考县 (a national poverty county)

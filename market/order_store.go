@@ -34,6 +34,21 @@ func (s *Store) PlaceOrder(ctx context.Context, p fishpond.Principal, req OrderR
 	return o, nil
 }
 
+// PlaceOrderTx is PlaceOrder inside the caller's transaction, for a capability that
+// records something about the order in the same commit (live attributes an order
+// to the session it was bought in): both commit or neither does. tx must come
+// from the same database as the store.
+func (s *Store) PlaceOrderTx(ctx context.Context, tx *db.Tx, p fishpond.Principal, req OrderRequest) (Order, error) {
+	if p.UserID == "" {
+		return Order{}, fishpond.Errorf(fishpond.EUnauthorized, "请先登录 sign in first")
+	}
+	hash, err := req.validate()
+	if err != nil {
+		return Order{}, err
+	}
+	return s.placeOrderTx(ctx, tx, p.UserID, req, hash, s.now(), false)
+}
+
 const (
 	sqlFindIdem    = "SELECT id, content_hash FROM market_orders WHERE buyer_id = ? AND idem_key = ?"
 	sqlAddress     = "SELECT name, phone_enc, phone_mask, county_code, detail FROM market_addresses WHERE id = ? AND buyer_id = ?"

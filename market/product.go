@@ -95,7 +95,9 @@ func (in *ProductInput) validate(fee fishpond.Bp, today time.Time) map[string]st
 	if !batchPattern.MatchString(in.BatchCode) {
 		f["batch_code"] = "批次号为字母、数字和-，最多40位 letters, digits and -, at most 40"
 	}
-	if d, err := time.Parse("2006-01-02", in.HarvestDate); err != nil {
+	// A harvest date is a day in China: compare it as midnight China time, or from
+	// 16:00 UTC (midnight in China) "today" would read as a day in the future.
+	if d, err := time.ParseInLocation("2006-01-02", in.HarvestDate, fishpond.ChinaTime); err != nil {
 		f["harvest_date"] = "日期格式为 YYYY-MM-DD date as YYYY-MM-DD"
 	} else if d.After(today) {
 		f["harvest_date"] = "采收日期不能晚于今天 harvest date cannot be in the future"

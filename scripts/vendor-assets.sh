@@ -13,6 +13,7 @@ set -euo pipefail
 
 HTMX_VERSION=2.0.11     # newest 2.0.* on npm
 ECHARTS_VERSION=5.6.0   # newest 5.* on npm
+HLS_VERSION=1.5.20      # hls.js: HLS playback of live sessions (web/static/live.js)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/web/static/vendor"
@@ -38,6 +39,7 @@ fetch() {
 
 fetch htmx.org "$HTMX_VERSION"
 fetch echarts "$ECHARTS_VERSION"
+fetch hls.js "$HLS_VERSION"
 
 rm -rf "$dest"
 mkdir -p "$dest"
@@ -45,6 +47,8 @@ cp "$work/htmx.org/package/dist/htmx.min.js" "$dest/htmx.min.js"
 cp "$work/htmx.org/package/LICENSE" "$dest/LICENSE.htmx.txt"
 cp "$work/echarts/package/dist/echarts.min.js" "$dest/echarts.min.js"
 cp "$work/echarts/package/LICENSE" "$dest/LICENSE.echarts.txt"
+cp "$work/hls.js/package/dist/hls.min.js" "$dest/hls.min.js"
+cp "$work/hls.js/package/LICENSE" "$dest/LICENSE.hls.txt"
 if [[ -f "$work/echarts/package/NOTICE" ]]; then
 	cp "$work/echarts/package/NOTICE" "$dest/NOTICE.echarts.txt"
 fi
@@ -62,8 +66,9 @@ sha() { sha256sum "$dest/$1" | cut -d' ' -f1; }
 	echo "|---|---|---|---|---|"
 	echo "| htmx.min.js | htmx.org | $HTMX_VERSION | $(licence htmx.org) | $(sha htmx.min.js) |"
 	echo "| echarts.min.js | echarts | $ECHARTS_VERSION | $(licence echarts) | $(sha echarts.min.js) |"
+	echo "| hls.min.js | hls.js | $HLS_VERSION | $(licence hls.js) | $(sha hls.min.js) |"
 	echo
-	echo "Licence texts: LICENSE.htmx.txt, LICENSE.echarts.txt$( [[ -f "$dest/NOTICE.echarts.txt" ]] && echo ", NOTICE.echarts.txt")."
+	echo "Licence texts: LICENSE.htmx.txt, LICENSE.echarts.txt, LICENSE.hls.txt$( [[ -f "$dest/NOTICE.echarts.txt" ]] && echo ", NOTICE.echarts.txt")."
 } >"$dest/VERSIONS.md"
 
 echo "vendored into $dest:" >&2

@@ -25,6 +25,7 @@ import (
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/registry"
@@ -48,6 +49,8 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
 	svc.Fund = fund.New(d, reg, clock)
+	svc.Live = live.NewService(d, svc.Market, reg, keys, clock, live.DefaultConfig, nil)
+	defer svc.Live.Close()
 	svc.Sensing = sensing.New(d, clock, sensing.DefaultConfig, nil)
 	t.Cleanup(svc.Sensing.Close)
 	svc.Green = green.New(d, reg, svc.Market, clock, green.Config{PhotoDir: cfg.PhotoDir})
@@ -63,6 +66,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	deps.Fund = svc.Fund
 	deps.Green = svc.Green
 	deps.Sensing = svc.Sensing
+	deps.Live = svc.Live
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"fishpond/insurance"
 	"fishpond/internal/db"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
@@ -48,6 +49,7 @@ type Services struct {
 	Fund         *fund.Service
 	Green        *green.Service
 	Sensing      *sensing.Service
+	Live         *live.Service
 	// PaymentSandbox, when set, is the sandbox wallet's cashier, mounted under
 	// /sandbox/pay/ (no real wallet runs here; a production setup leaves it nil).
 	PaymentSandbox http.Handler

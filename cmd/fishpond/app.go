@@ -22,6 +22,7 @@ import (
 	"fishpond/internal/db"
 	"fishpond/internal/secret"
 	"fishpond/ledger"
+	"fishpond/live"
 	"fishpond/logistics"
 	"fishpond/market"
 	"fishpond/partners"
@@ -44,6 +45,7 @@ type app struct {
 	Fund     *fund.Service
 	Green    *green.Service
 	Sensing  *sensing.Service
+	Live     *live.Service // single-process bus; serve rebuilds it from its flags
 	DataDir  string
 	Log      *slog.Logger
 
@@ -188,6 +190,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 	a.Logistics = logistics.NewStore(d, keys, clock, a.Market, logistics.NewSandboxCarrier(), logistics.DefaultConfig)
 	a.Farms = farms.New(d, a.Market, clock, farms.Config{FileDir: filepath.Join(c.resolvedDataDir(), "farms")})
 	a.Fund = fund.New(d, reg, clock)
+	a.Live = live.NewService(d, a.Market, reg, keys, clock, live.DefaultConfig, nil)
 	a.Sensing = sensing.New(d, clock, sensing.DefaultConfig, log)
 	gcfg := green.DefaultConfig
 	gcfg.PhotoDir = filepath.Join(c.resolvedDataDir(), "photos")
@@ -204,6 +207,7 @@ func (c *commonFlags) open(ctx context.Context, progress io.Writer) (*app, error
 // Close stops in the reverse order of open: the ledger's committer drains its
 // queue before the database closes.
 func (a *app) Close() {
+	a.Live.Close()
 	a.Sensing.Close()
 	a.Green.Close()
 	a.Ledger.Close()

@@ -12,9 +12,13 @@ import (
 // the server's database (--db) only to create its fixtures and to count what was
 // sold afterwards; all load goes over HTTP to --url.
 func runBench(ctx context.Context, args []string) error {
-	const usage = "usage: fishpond bench checkout --url URL [--db URL] [--duration 30s | --checkouts N] [--concurrency C] [--flash --units 1000 --buyers 20000] [--pay sandbox|skip]"
-	if done, err := subcommand(args, usage, "checkout"); done {
+	const usage = "usage: fishpond bench checkout --url URL [--db URL] [--duration 30s | --checkouts N] [--concurrency C] [--flash --units 1000 --buyers 20000] [--pay sandbox|skip]\n" +
+		"       fishpond bench live --url URL [--db URL] [--rooms 50] [--viewers 15000] [--rate 20] [--buy-rate 0.2] [--duration 30s]"
+	if done, err := subcommand(args, usage, "checkout", "live"); done {
 		return err
+	}
+	if args[0] == "live" {
+		return runBenchLive(ctx, args)
 	}
 	var c commonFlags
 	fs := newFlags("bench checkout", "--url URL [--db URL] [flags]",

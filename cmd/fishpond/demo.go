@@ -40,6 +40,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Fund = a.Fund
 		deps.Green = a.Green
 		deps.Sensing = a.Sensing
+		deps.Live = a.Live
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

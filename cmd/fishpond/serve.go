@@ -27,6 +27,8 @@ func runServe(ctx context.Context, args []string) error {
 	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
 	var mq mqttOptions
 	mq.register(fs)
+	var lf liveFlags
+	lf.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,7 +37,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, httpWebhooks: *httpHooks, mqtt: mq})
+	return serve(ctx, a, serveOptions{addr: *addr, secure: *secure, baseURL: *base, httpWebhooks: *httpHooks, mqtt: mq, live: &lf})
 }
 
 // serveOptions are the flags serve and demo share.
@@ -45,6 +47,7 @@ type serveOptions struct {
 	httpWebhooks  bool
 	ready         func(addr string)
 	mqtt          mqttOptions
+	live          *liveFlags // nil: from the environment
 }
 
 // publicBase is the URL wallets and browsers reach this server at.
@@ -78,6 +81,12 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	}
 	defer sb.Close()
 	pay := payment.NewService(a.DB, sb, a.Clock, payment.Options{NotifyURL: base + "/pay/notify", ReturnURL: base + "/orders/return"})
+	stopLive, err := a.startLive(ctx, opt.live)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("live: %w", err)
+	}
+	defer stopLive()
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
 		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
 	s.Partners = a.Partners
@@ -88,6 +97,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	s.Fund = a.Fund
 	s.Green = a.Green
 	s.Sensing = a.Sensing
+	s.Live = a.Live
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
@@ -105,6 +115,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	defer stopSensing()
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(a.Live.Hub().Shutdown) // live viewers' streams end so the drain can finish
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("fishpond serving", "addr", ln.Addr().String(), "db", a.DB.Dialect)
