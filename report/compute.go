@@ -43,8 +43,8 @@ type calc struct {
 	places map[string]place
 }
 
-var monthlyFacts = []string{factGMV, factOrders, factCategory, factRefunds}
-var yearlyFacts = []string{factHouseholds, factPeople, factExited, factPeopleExit}
+var monthlyFacts = []string{FactGMV, FactOrders, FactCategory, FactRefunds}
+var yearlyFacts = []string{FactHouseholds, FactPeople, FactExited, FactPeopleExited}
 
 func (c *calc) poverty(county string) bool { return c.places[county].Poverty }
 
@@ -70,12 +70,12 @@ func byCounty(f Facts, fact string) map[string]int64 {
 	return out
 }
 
-func gmv(c *calc) Value           { return val(sum(c.cur, factGMV, c.poverty)) }
-func orders(c *calc) Value        { return val(sum(c.cur, factOrders, c.poverty)) }
-func refunds(c *calc) Value       { return val(sum(c.cur, factRefunds, c.poverty)) }
+func gmv(c *calc) Value     { return val(sum(c.cur, FactGMV, c.poverty)) }
+func orders(c *calc) Value  { return val(sum(c.cur, FactOrders, c.poverty)) }
+func refunds(c *calc) Value { return val(sum(c.cur, FactRefunds, c.poverty)) }
 func countiesWithSales(c *calc) Value {
 	n := 0
-	for county, v := range byCounty(c.cur, factGMV) {
+	for county, v := range byCounty(c.cur, FactGMV) {
 		if v > 0 && c.poverty(county) {
 			n++
 		}
@@ -84,7 +84,7 @@ func countiesWithSales(c *calc) Value {
 }
 
 func agriYoY(c *calc) Value {
-	now, before := sum(c.cur, factCategory, nil), sum(c.yb, factCategory, nil)
+	now, before := sum(c.cur, FactCategory, nil), sum(c.yb, FactCategory, nil)
 	if before == 0 {
 		return Value{Status: NoBase}
 	}
@@ -113,7 +113,7 @@ func incidence(c *calc) Value {
 	}
 	var poor, den int64
 	for k, v := range c.cur {
-		if k.Fact == factPeople && (k.Dim == "poor" || k.Dim == "returned") && pop[k.County] > 0 && c.poverty(k.County) {
+		if k.Fact == FactPeople && (k.Dim == "poor" || k.Dim == "returned") && pop[k.County] > 0 && c.poverty(k.County) {
 			poor += v
 		}
 	}
@@ -242,7 +242,7 @@ func values(ctx context.Context, q db.Querier, r Range, places map[string]place)
 	for k, v := range yearly {
 		cur[k] = v
 	}
-	yb, err := readFacts(ctx, q, []string{factCategory}, r.YearBefore().From, r.YearBefore().To)
+	yb, err := readFacts(ctx, q, []string{FactCategory}, r.YearBefore().From, r.YearBefore().To)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -374,9 +374,9 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 		for k, v := range c.cur {
 			if k.Period == m && c.poverty(k.County) {
 				switch k.Fact {
-				case factGMV:
+				case FactGMV:
 					ms.GMVFen += v
-				case factOrders:
+				case FactOrders:
 					ms.Orders += v
 				}
 			}
@@ -405,19 +405,19 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 			continue
 		}
 		switch k.Fact {
-		case factGMV:
+		case FactGMV:
 			area(k.County).GMVFen += v
-		case factOrders:
+		case FactOrders:
 			area(k.County).Orders += v
-		case factRefunds:
+		case FactRefunds:
 			area(k.County).RefundsFen += v
-		case factHouseholds:
+		case FactHouseholds:
 			area(k.County).Households += v
-		case factPeople:
+		case FactPeople:
 			area(k.County).People += v
-		case factExited:
+		case FactExited:
 			area(k.County).Exited += v
-		case factCategory:
+		case FactCategory:
 			cats[k.Dim] += v
 		}
 	}

@@ -79,8 +79,8 @@ func (a *applier) paid(ctx context.Context, tx *db.Tx, e events.Stored, f Facts)
 		return fmt.Errorf("report: order.paid payload: %w", err)
 	}
 	month := Month(e.At)
-	f.Add(factGMV, month, e.CountyCode, "", p.TotalFen)
-	f.Add(factOrders, month, e.CountyCode, "", 1)
+	f.Add(FactGMV, month, e.CountyCode, "", p.TotalFen)
+	f.Add(FactOrders, month, e.CountyCode, "", 1)
 	st, err := tx.Stmt(ctx, "SELECT category FROM market_products WHERE id = ?")
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (a *applier) paid(ctx context.Context, tx *db.Tx, e events.Stored, f Facts)
 		if err := st.QueryRowContext(ctx, l.ProductID).Scan(&cat); err != nil {
 			return fmt.Errorf("report: category of product %s: %w", l.ProductID, err)
 		}
-		f.Add(factCategory, month, e.CountyCode, cat, l.Qty*l.UnitPriceFen)
+		f.Add(FactCategory, month, e.CountyCode, cat, l.Qty*l.UnitPriceFen)
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (a *applier) refunded(ctx context.Context, tx *db.Tx, e events.Stored, f Fa
 	if p.RefundedFen <= seen {
 		return nil
 	}
-	f.Add(factRefunds, Month(e.At), e.CountyCode, "", p.RefundedFen-seen)
+	f.Add(FactRefunds, Month(e.At), e.CountyCode, "", p.RefundedFen-seen)
 	_, err = tx.ExecContext(ctx, `INSERT INTO report_order_refunds (order_id, refunded) VALUES (?, ?)
 		ON CONFLICT (order_id) DO UPDATE SET refunded = excluded.refunded`, e.Subject, p.RefundedFen)
 	return err
@@ -152,7 +152,7 @@ func addEventFacts(e events.Stored, f Facts) error {
 func refreshHouseholds(ctx context.Context, tx *db.Tx, county string, year int) error {
 	period := strconv.Itoa(year)
 	if _, err := tx.ExecContext(ctx, "DELETE FROM report_facts WHERE fact IN (?, ?, ?, ?) AND period = ? AND county_code = ?",
-		factHouseholds, factPeople, factExited, factPeopleExit, period, county); err != nil {
+		FactHouseholds, FactPeople, FactExited, FactPeopleExited, period, county); err != nil {
 		return err
 	}
 	f := Facts{}
@@ -180,11 +180,11 @@ func householdFacts(ctx context.Context, q db.Querier, f Facts, where string, ar
 			return err
 		}
 		period := strconv.Itoa(year)
-		f.Add(factHouseholds, period, county, status, n)
-		f.Add(factPeople, period, county, status, people)
+		f.Add(FactHouseholds, period, county, status, n)
+		f.Add(FactPeople, period, county, status, people)
 		if exited == 1 {
-			f.Add(factExited, period, county, "", n)
-			f.Add(factPeopleExit, period, county, "", people)
+			f.Add(FactExited, period, county, "", n)
+			f.Add(FactPeopleExited, period, county, "", people)
 		}
 	}
 	return rows.Err()

@@ -11,14 +11,14 @@ import (
 
 // The facts the built-in sources keep (report_facts.fact).
 const (
-	factGMV        = "sales.gmv"      // month × shop county: order totals, counted when paid
-	factOrders     = "sales.orders"   // month × shop county: orders paid
-	factCategory   = "sales.category" // month × shop county × product category: line amounts
-	factRefunds    = "sales.refunds"  // month × shop county: refunds, counted when made
-	factHouseholds = "households"     // year × county × status: households assessed
-	factPeople     = "people"         // year × county × status: their members
-	factExited     = "households.exited"
-	factPeopleExit = "people.exited"
+	FactGMV          = "sales.gmv"      // month × shop county: order totals, counted when paid
+	FactOrders       = "sales.orders"   // month × shop county: orders paid
+	FactCategory     = "sales.category" // month × shop county × product category: line amounts
+	FactRefunds      = "sales.refunds"  // month × shop county: refunds, counted when made
+	FactHouseholds   = "households"     // year × county × status: households assessed
+	FactPeople       = "people"         // year × county × status: their members
+	FactExited       = "households.exited"
+	FactPeopleExited = "people.exited"
 )
 
 // key addresses one counter.

@@ -46,8 +46,8 @@ func Recompute(ctx context.Context, q db.Querier) (Facts, map[string]int64, erro
 			rows.Close()
 			return nil, nil, err
 		}
-		f.Add(factGMV, m, county, "", total)
-		f.Add(factOrders, m, county, "", 1)
+		f.Add(FactGMV, m, county, "", total)
+		f.Add(FactOrders, m, county, "", 1)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -71,7 +71,7 @@ func Recompute(ctx context.Context, q db.Querier) (Facts, map[string]int64, erro
 			rows.Close()
 			return nil, nil, err
 		}
-		f.Add(factCategory, m, county, cat, amount)
+		f.Add(FactCategory, m, county, cat, amount)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -94,7 +94,7 @@ func Recompute(ctx context.Context, q db.Querier) (Facts, map[string]int64, erro
 			rows.Close()
 			return nil, nil, err
 		}
-		f.Add(factRefunds, m, county, "", amount)
+		f.Add(FactRefunds, m, county, "", amount)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
