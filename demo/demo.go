@@ -70,6 +70,7 @@ type Deps struct {
 	Ledger   *ledger.Ledger
 	Assessor *assess.Assessor
 	Market   *market.Store
+	DB       *db.DB // the report step writes generated history and aggregates
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

@@ -48,7 +48,12 @@ type gen struct {
 	res      Result
 }
 
-func (g *gen) id() string {
+func (g *gen) id() string { return g.idAt(time.Time{}) }
+
+// idAt is a UUIDv7 for instant at (its first 48 bits the Unix milliseconds, the
+// rest drawn from the seeded generator): orders written month after month then
+// land near each other in the primary-key index, as the market's own UUIDv7s do.
+func (g *gen) idAt(at time.Time) string {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
 		v := g.rng.Uint64()
@@ -56,7 +61,11 @@ func (g *gen) id() string {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}
-	b[6] = b[6]&0x0f | 0x40
+	ms := at.UnixMilli()
+	for i := 0; i < 6; i++ {
+		b[i] = byte(ms >> (8 * (5 - i)))
+	}
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
@@ -234,7 +243,7 @@ func (g *gen) orders(ctx context.Context) error {
 			var acc int64
 			for {
 				sh := cty.shops[g.rng.IntN(len(cty.shops))]
-				o := order{id: g.id(), shop: sh.id, county: cty.Code}
+				o := order{shop: sh.id, county: cty.Code}
 				nl := 1
 				if r := g.rng.IntN(100); r >= 92 {
 					nl = 3
@@ -258,6 +267,7 @@ func (g *gen) orders(ctx context.Context) error {
 				}
 				acc += o.total
 				o.placed = ms.Add(time.Duration(g.rng.Int64N(int64(span - time.Hour))))
+				o.id = g.idAt(ms) // the month's start: one index region a month
 				switch r := g.rng.IntN(100); {
 				case r < 2:
 					o.refunded = max(1, o.total*int64(20+g.rng.IntN(31))/100)
@@ -297,7 +307,9 @@ func (g *gen) orders(ctx context.Context) error {
 				if o.refunded == o.total {
 					status, closed = "refunded", db.FormatTime(o.refundAt)
 				}
-				buyer := fmt.Sprintf("gen%d-buyer-%d", g.cfg.Seed, n%500_000)
+				// Buyers come back: one in fifty orders a new one (its idempotency
+				// keys then append to the unique index rather than scatter).
+				buyer := fmt.Sprintf("gen%d-buyer-%09d", g.cfg.Seed, n/50)
 				if err := orders.add(ctx, o.id, buyer, o.shop, fmt.Sprintf("gen%d-%d", g.cfg.Seed, n), "", status, o.total, o.refunded, "", "",
 					"", "", urban[n%int64(len(urban))], "", db.FormatTime(o.placed), db.FormatTime(o.placed.Add(30*time.Minute)), db.FormatTime(paid),
 					db.FormatTime(shipped), db.FormatTime(delivered), db.FormatTime(settled), closed, "generated", "", "", o.total-o.refunded); err != nil {

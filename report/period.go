@@ -1,6 +1,10 @@
 package report
 
 import (
+	"context"
+	"sort"
+
+	"fishpond/internal/db"
 	"fmt"
 	"strconv"
 	"strings"
@@ -114,4 +118,47 @@ func monthsBetween(a, b string) int {
 	ta, _ := time.Parse("2006-01", a)
 	tb, _ := time.Parse("2006-01", b)
 	return (tb.Year()-ta.Year())*12 + int(tb.Month()-ta.Month())
+}
+
+// LatestPeriod is the last half-year with sales in the aggregates, for a report
+// asked for without a period.
+func LatestPeriod(ctx context.Context, q db.Querier) (string, error) {
+	var m string
+	err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(period), '') FROM report_facts WHERE fact = ?", FactGMV).Scan(&m)
+	if err != nil {
+		return "", err
+	}
+	if m == "" {
+		return HalfYear(time.Now()).String(), nil
+	}
+	t, _ := time.ParseInLocation("2006-01", m, fishpond.ChinaTime)
+	return HalfYear(t).String(), nil
+}
+
+// Periods lists the half-years with sales or assessments, newest first: the archive.
+func Periods(ctx context.Context, q db.Querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT DISTINCT period FROM report_facts WHERE fact = ?", FactGMV)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		t, err := time.ParseInLocation("2006-01", m, fishpond.ChinaTime)
+		if err != nil {
+			continue
+		}
+		p := HalfYear(t).String()
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(out)))
+	return out, rows.Err()
 }

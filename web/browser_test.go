@@ -40,7 +40,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	if err := demo.Load(context.Background(), demo.Deps{Registry: svc.Registry, Access: svc.Access, Ledger: svc.Ledger, Assessor: svc.Assessor, Market: svc.Market, DB: d}, nil); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())

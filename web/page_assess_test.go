@@ -39,7 +39,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	cfg := market.DefaultConfig
 	cfg.PhotoDir = t.TempDir()
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market}, nil); err != nil {
+	if err := demo.Load(context.Background(), demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, DB: d}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The handler is set once the server's URL, which the wallet calls back, is known.

@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if empty {
 		fmt.Fprintln(os.Stderr, "loading the demo dataset (first start only)…")
 		start := time.Now()
-		if err := demo.Load(ctx, demo.Deps{Registry: a.Registry, Access: a.Access, Ledger: a.Ledger, Assessor: a.Assessor, Market: a.Market}, progressBar(os.Stderr)); err != nil {
+		if err := demo.Load(ctx, demo.Deps{Registry: a.Registry, Access: a.Access, Ledger: a.Ledger, Assessor: a.Assessor, Market: a.Market, DB: a.DB}, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "demo dataset ready in %s\n", time.Since(start).Round(time.Millisecond))

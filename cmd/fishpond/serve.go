@@ -78,6 +78,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go expireUnpaid(sweepCtx, a)
+	go runReportConsumer(sweepCtx, a)
 	ready := opt.ready
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

@@ -1,0 +1,162 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"log/slog"
+	"net/http/httptest"
+
+	"fishpond"
+	"fishpond/access"
+	"fishpond/assess"
+	"fishpond/demo"
+	"fishpond/internal/dbtest"
+	"fishpond/internal/secret"
+	"fishpond/ledger"
+	"fishpond/market"
+	"fishpond/registry"
+	"fishpond/web"
+
+	"github.com/xuri/excelize/v2"
+)
+
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestPublicReportHasNoPersonalData serves the demo (registered households with
+// names, ID and phone numbers; orders with recipients and addresses) and checks
+// that no public report output, page, download or open-data answer, carries any of
+// them, that the open API needs no login, and that the exports parse.
+func TestPublicReportHasNoPersonalData(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.SQLite(t)
+	keys, _ := secret.New(make([]byte, 32))
+	clock := fishpond.SystemClock{}
+	reg, acc, led := registry.NewStore(d, keys, clock), access.New(d, clock), ledger.New(d, clock)
+	t.Cleanup(led.Close)
+	cfg := market.DefaultConfig
+	cfg.PhotoDir = t.TempDir()
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	if err := demo.Load(ctx, demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, DB: d}, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	// Personal strings to look for: household heads' names and the demo buyers'
+	// recipients, phone masks and address details, read straight from the tables.
+	var personal []string
+	for _, q := range []string{"SELECT head_name FROM households", "SELECT name FROM market_addresses", "SELECT detail FROM market_addresses",
+		"SELECT phone_mask FROM market_addresses", "SELECT ship_name FROM market_orders WHERE ship_name <> ''", "SELECT id_mask FROM members"} {
+		rows, err := d.Read().QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(q, err)
+		}
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			if len([]rune(s)) >= 3 {
+				personal = append(personal, s)
+			}
+		}
+		rows.Close()
+	}
+	if len(personal) < 100 {
+		t.Fatalf("only %d personal strings found: the demo changed", len(personal))
+	}
+
+	status, b := get(t, srv.URL+"/api/v1/open/reports")
+	var ps struct{ Periods []string }
+	if status != 200 || json.Unmarshal(b, &ps) != nil || len(ps.Periods) < 3 {
+		t.Fatalf("open periods without login = %d %s", status, b)
+	}
+	outputs := map[string][]byte{}
+	for _, p := range ps.Periods {
+		for _, path := range []string{"/reports/" + p, "/api/v1/open/reports/" + p, "/reports/" + p + "/report.json", "/reports/" + p + "/counties.csv",
+			"/reports/" + p + "/metrics.csv", "/reports/" + p + "/provinces.csv", "/reports/" + p + "/report.xlsx"} {
+			status, b := get(t, srv.URL+path)
+			if status != 200 {
+				t.Fatalf("GET %s = %d %s", path, status, b)
+			}
+			outputs[path] = b
+		}
+	}
+	status, b = get(t, srv.URL+"/reports")
+	outputs["/reports"] = b
+	status, b = get(t, srv.URL+"/api/v1/open/metrics")
+	outputs["/api/v1/open/metrics"] = b
+	for path, b := range outputs {
+		text := string(b)
+		if strings.HasSuffix(path, ".xlsx") {
+			f, err := excelize.OpenReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("%s does not open as a workbook: %v", path, err)
+			}
+			var all strings.Builder
+			for _, sh := range f.GetSheetList() {
+				rows, _ := f.GetRows(sh)
+				for _, r := range rows {
+					all.WriteString(strings.Join(r, "\t") + "\n")
+				}
+			}
+			text = all.String()
+			if !strings.Contains(text, "poverty_county_gmv_fen") {
+				t.Fatalf("%s has no metrics sheet", path)
+			}
+		}
+		for _, s := range personal {
+			if strings.Contains(text, s) {
+				t.Fatalf("%s contains personal data %q", path, s)
+			}
+		}
+	}
+	// The demo report of 2020H1 has sales, households, and unmeasured capabilities.
+	var rep struct {
+		Metrics map[string]struct {
+			Status string `json:"status"`
+			Value  *int64 `json:"value"`
+		} `json:"metrics"`
+		Counties []struct {
+			Households *int64 `json:"households_covered"`
+			Suppressed bool   `json:"suppressed"`
+		} `json:"counties"`
+	}
+	if err := json.Unmarshal(outputs["/api/v1/open/reports/2020H1"], &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"poverty_county_gmv_fen", "poverty_counties_with_sales", "households_covered", "households_exited", "live_sessions", "farmer_anchors", "channel_products"} {
+		if _, ok := rep.Metrics[id]; !ok {
+			t.Errorf("metric %s missing", id)
+		}
+	}
+	if m := rep.Metrics["poverty_county_gmv_fen"]; m.Value == nil || *m.Value <= 0 {
+		t.Errorf("2020H1 GMV = %+v", m)
+	}
+	if m := rep.Metrics["live_sessions"]; m.Status != "not_measured" || m.Value != nil {
+		t.Errorf("live_sessions = %+v, want not measured and null", m)
+	}
+	if m := rep.Metrics["households_covered"]; m.Value == nil || *m.Value < 1000 {
+		t.Errorf("households covered = %+v", m)
+	}
+	if !strings.Contains(string(outputs["/reports/2020H1"]), "尚未统计") {
+		t.Error("the page does not say 'not yet measured'")
+	}
+	// The admin drill-down needs a login.
+	if status, _ := get(t, srv.URL+"/admin/reports/2020H1"); status != 200 {
+		// redirected to the login page (200 after redirect) is fine; anything else is not
+		t.Fatalf("admin report anonymous = %d", status)
+	}
+}
