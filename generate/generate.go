@@ -58,6 +58,10 @@ type Config struct {
 	Anchor string
 	// TxOrders is how many orders go in one transaction (default 20,000).
 	TxOrders int
+	// Resume continues an interrupted run of the same configuration: the same
+	// seed draws the same data, so the transactions already committed are drawn
+	// again without being written, and writing starts with the first missing one.
+	Resume   bool
 	Progress func(Progress)
 }
 
@@ -115,8 +119,14 @@ func Run(ctx context.Context, d *db.DB, cfg Config) (Result, error) {
 	if err := d.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM market_shops WHERE owner_kind = 'centre' AND owner_id LIKE ?", fmt.Sprintf("gen%d:%%", cfg.Seed)).Scan(&n); err != nil {
 		return Result{}, err
 	}
+	if n > 0 && !cfg.Resume {
+		return Result{}, fishpond.Errorf(fishpond.EConflict, "data generated with seed %d is already in this database (--resume continues an interrupted run)", cfg.Seed)
+	}
+	var done int64
 	if n > 0 {
-		return Result{}, fishpond.Errorf(fishpond.EConflict, "data generated with seed %d is already in this database", cfg.Seed)
+		if err := d.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM market_orders WHERE idem_key LIKE ?", fmt.Sprintf("gen%d-%%", cfg.Seed)).Scan(&done); err != nil {
+			return Result{}, err
+		}
 	}
 	all, err := poverty(ctx, d)
 	if err != nil {
@@ -130,8 +140,8 @@ func Run(ctx context.Context, d *db.DB, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	g := &gen{d: d, cfg: cfg, rng: rng, counties: cs, anchor: anchor, start: start}
-	if err := g.catalogue(ctx); err != nil {
+	g := &gen{d: d, cfg: cfg, rng: rng, counties: cs, anchor: anchor, start: start, resumeFrom: done}
+	if err := g.catalogue(ctx, n > 0); err != nil {
 		return Result{}, err
 	}
 	g.plan(share)

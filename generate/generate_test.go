@@ -89,3 +89,49 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestResume interrupts a run after its second transaction and resumes it: the
+// result equals an uninterrupted run, row for row in the aggregates.
+func TestResume(t *testing.T) {
+	cfg := generate.Config{Scale: generate.ScaleCounty, Factor: 0.01, Seed: 3, Counties: []string{"130624", "410225"}, TxOrders: 1000}
+	whole := dbtest.SQLite(t)
+	places(t, whole)
+	full, err := generate.Run(ctx, whole, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dbtest.SQLite(t)
+	places(t, d)
+	cctx, cancel := context.WithCancel(ctx)
+	cut := cfg
+	cut.Progress = func(p generate.Progress) {
+		if p.Orders >= 2000 {
+			cancel()
+		}
+	}
+	if _, err := generate.Run(cctx, d, cut); err == nil {
+		t.Fatal("interrupted run succeeded")
+	}
+	if _, err := generate.Run(ctx, d, cfg); fishpond.Code(err) != fishpond.EConflict {
+		t.Fatalf("second run without resume = %v", err)
+	}
+	cfg.Resume = true
+	rest, err := generate.Run(ctx, d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rest.Orders == 0 || rest.Orders >= full.Orders {
+		t.Fatalf("resumed run wrote %d orders of %d", rest.Orders, full.Orders)
+	}
+	a, _ := report.AllFacts(ctx, whole.Read())
+	b, _ := report.AllFacts(ctx, d.Read())
+	if diff := report.Diff(a, b, 10); diff != "" {
+		t.Fatalf("resumed run differs from an uninterrupted one:\n%s", diff)
+	}
+	var n1, n2 int
+	whole.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM market_orders").Scan(&n1)
+	d.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM market_orders").Scan(&n2)
+	if n1 != n2 || int64(n1) != full.Orders {
+		t.Fatalf("orders %d vs %d", n1, n2)
+	}
+}

@@ -44,8 +44,10 @@ type gen struct {
 	months   []string
 	target   map[string][]int64 // month → per county (index of counties) target fen
 	total    int64              // estimated orders
-	start    time.Time
-	res      Result
+	// resumeFrom is how many orders an interrupted run committed.
+	resumeFrom int64
+	start      time.Time
+	res        Result
 }
 
 func (g *gen) id() string { return g.idAt(time.Time{}) }
@@ -73,10 +75,11 @@ func (g *gen) idAt(at time.Time) string {
 func (g *gen) between(lo, hi int64) int64 { return lo + g.rng.Int64N(hi-lo+1) }
 
 // catalogue writes shops, products, a few brands and channel listings.
-func (g *gen) catalogue(ctx context.Context) error {
+// When dry (resuming), it draws the same catalogue without writing it.
+func (g *gen) catalogue(ctx context.Context, dry bool) error {
 	created := db.FormatTime(time.Date(2016, 10, 1, 2, 0, 0, 0, time.UTC))
 	listStart, _ := g.anchor.Bounds()
-	return g.d.InTx(ctx, func(tx *db.Tx) error {
+	body := func(tx *db.Tx) error {
 		for _, c := range g.counties {
 			c.shops = nil
 		}
@@ -144,7 +147,14 @@ func (g *gen) catalogue(ctx context.Context) error {
 		}
 		g.res.Counties = int64(len(g.counties))
 		return nil
-	})
+	}
+	if dry {
+		rows := g.res.Rows
+		err := body(nil)
+		g.res.Rows = rows
+		return err
+	}
+	return g.d.InTx(ctx, body)
 }
 
 // plan sets each month's and county's sales target: seasonal, growing by
@@ -280,6 +290,13 @@ func (g *gen) orders(ctx context.Context) error {
 				batchOrders = append(batchOrders, o)
 			}
 		}
+		if g.resumeFrom > 0 && seq < g.resumeFrom {
+			if seq+int64(len(batchOrders)) > g.resumeFrom {
+				return fishpond.Errorf(fishpond.EConflict, "cannot resume: %d orders committed, which is not a transaction boundary of this configuration (same --factor, --scale and seed?)", g.resumeFrom)
+			}
+			seq += int64(len(batchOrders))
+			continue
+		}
 		var done Result
 		err := g.d.InTx(ctx, func(tx *db.Tx) error {
 			if tx.Dialect() == db.SQLite {
@@ -409,6 +426,11 @@ func (b *batch) flush(ctx context.Context) error {
 }
 
 func (b *batch) write(ctx context.Context, full bool) error {
+	if b.tx == nil { // a dry run: drawn, not written
+		b.rows += int64(len(b.pending) / b.cols)
+		b.pending = b.pending[:0]
+		return nil
+	}
 	if b.parent != nil {
 		if err := b.parent.flush(ctx); err != nil {
 			return err

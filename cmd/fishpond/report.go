@@ -158,6 +158,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	counties := fs.String("county", "", "county scale: comma-separated county codes (default 130624)")
 	province := fs.String("province", "", "province scale: province code (default 62)")
 	anchor := fs.String("anchor", "2018H1", "the calibrated half-year")
+	resume := fs.Bool("resume", false, "continue an interrupted run with the same flags")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	if _, _, _, err := a.Registry.LoadPlaces(ctx); err != nil {
 		return err
 	}
-	cfg := generate.Config{Scale: *scale, Factor: *factor, Seed: *seed, Province: *province, Anchor: *anchor, Progress: generateProgress(os.Stderr)}
+	cfg := generate.Config{Scale: *scale, Factor: *factor, Seed: *seed, Province: *province, Anchor: *anchor, Resume: *resume, Progress: generateProgress(os.Stderr)}
 	if *counties != "" {
 		cfg.Counties = strings.Split(*counties, ",")
 	}
