@@ -41,6 +41,27 @@ type calc struct {
 	cur    Facts // monthly facts of r, yearly facts of r.Year()
 	yb     Facts // monthly sales facts a year earlier
 	places map[string]place
+
+	// Sums made in one pass over cur: per fact over poverty counties, per fact
+	// over all counties, and per fact and county.
+	pov, all map[string]int64
+	county   map[string]map[string]int64
+}
+
+func (c *calc) index() {
+	c.pov, c.all, c.county = map[string]int64{}, map[string]int64{}, map[string]map[string]int64{}
+	for k, v := range c.cur {
+		c.all[k.Fact] += v
+		if c.poverty(k.County) {
+			c.pov[k.Fact] += v
+		}
+		m := c.county[k.Fact]
+		if m == nil {
+			m = map[string]int64{}
+			c.county[k.Fact] = m
+		}
+		m[k.County] += v
+	}
 }
 
 var monthlyFacts = []string{FactGMV, FactOrders, FactCategory, FactRefunds}
@@ -75,7 +96,7 @@ func orders(c *calc) Value  { return val(sum(c.cur, FactOrders, c.poverty)) }
 func refunds(c *calc) Value { return val(sum(c.cur, FactRefunds, c.poverty)) }
 func countiesWithSales(c *calc) Value {
 	n := 0
-	for county, v := range byCounty(c.cur, FactGMV) {
+	for county, v := range c.county[FactGMV] {
 		if v > 0 && c.poverty(county) {
 			n++
 		}
@@ -84,7 +105,7 @@ func countiesWithSales(c *calc) Value {
 }
 
 func agriYoY(c *calc) Value {
-	now, before := sum(c.cur, FactCategory, nil), sum(c.yb, FactCategory, nil)
+	now, before := c.all[FactCategory], sum(c.yb, FactCategory, nil)
 	if before == 0 {
 		return Value{Status: NoBase}
 	}
@@ -101,7 +122,7 @@ func ratioBp(num, den int64) int64 {
 }
 
 func households(fact string) func(c *calc) Value {
-	return func(c *calc) Value { return val(sum(c.cur, fact, c.poverty)) }
+	return func(c *calc) Value { return val(c.pov[fact]) }
 }
 
 // incidence is poor and returned people over the registered rural population of the
@@ -247,6 +268,7 @@ func values(ctx context.Context, q db.Querier, r Range, places map[string]place)
 		return nil, nil, err
 	}
 	c := &calc{ctx: ctx, q: q, r: r, cur: cur, yb: yb, places: places}
+	c.index()
 	out := map[string]Value{}
 	for _, m := range Catalogue {
 		switch pm, ok := measureOf(m.ID); {
@@ -368,25 +390,27 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 		rep.Figures = append(rep.Figures, f)
 	}
 	// Months.
+	byMonth := map[string]*MonthSales{}
 	for _, m := range rg.Months() {
-		ms := MonthSales{Month: m}
-		yb := addMonths(m, -12)
-		for k, v := range c.cur {
-			if k.Period == m && c.poverty(k.County) {
-				switch k.Fact {
-				case FactGMV:
-					ms.GMVFen += v
-				case FactOrders:
-					ms.Orders += v
-				}
+		byMonth[m] = &MonthSales{Month: m}
+	}
+	for k, v := range c.cur {
+		if ms := byMonth[k.Period]; ms != nil && c.poverty(k.County) {
+			switch k.Fact {
+			case FactGMV:
+				ms.GMVFen += v
+			case FactOrders:
+				ms.Orders += v
 			}
 		}
-		for k, v := range c.yb {
-			if k.Period == yb && c.poverty(k.County) {
-				ms.YearBeforeFen += v
-			}
+	}
+	for k, v := range c.yb {
+		if ms := byMonth[addMonths(k.Period, 12)]; ms != nil && c.poverty(k.County) {
+			ms.YearBeforeFen += v
 		}
-		rep.Months = append(rep.Months, ms)
+	}
+	for _, m := range rg.Months() {
+		rep.Months = append(rep.Months, *byMonth[m])
 	}
 	// Areas.
 	counties := map[string]*Area{}

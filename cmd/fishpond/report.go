@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"fishpond/events"
 	"fishpond/generate"
+	"fishpond/internal/db"
 	"fishpond/report"
 	"fishpond/web"
 )
@@ -23,6 +25,9 @@ func init() {
 func runReport(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "rebuild" {
 		return runReportRebuild(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "bench" {
+		return runReportBench(ctx, args[1:])
 	}
 	var c commonFlags
 	fs := newFlags("report", "--period 2018H1 [--format html|json|csv|xlsx|pdf] [--out FILE] | report rebuild [--check]",
@@ -211,4 +216,65 @@ func runReportConsumer(ctx context.Context, a *app) {
 			}
 		}
 	}
+}
+
+// runReportBench measures report latency: the first build in this process (cold:
+// fresh connections, empty SQLite page cache) and the median of the next runs
+// (warm), plus the database size.
+func runReportBench(ctx context.Context, args []string) error {
+	var c commonFlags
+	fs := newFlags("report bench", "[--db URL] [--period 2018H1] [--runs 9]", "Time report.Build cold (first in a fresh process) and warm (median of --runs), and print the database size.")
+	c.register(fs)
+	period := fs.String("period", "2018H1", "reporting period")
+	runs := fs.Int("runs", 9, "warm runs")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := c.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rg, err := report.ParseRange(*period)
+	if err != nil {
+		return err
+	}
+	var orders int64
+	if err := a.DB.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM market_orders").Scan(&orders); err != nil {
+		return err
+	}
+	var facts int64
+	if err := a.DB.Read().QueryRowContext(ctx, "SELECT COUNT(*) FROM report_facts").Scan(&facts); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	rep, err := report.Build(ctx, a.DB.Read(), rg, a.Clock.Now(), true)
+	if err != nil {
+		return err
+	}
+	cold := time.Since(t0)
+	var warm []time.Duration
+	for range *runs {
+		t := time.Now()
+		if _, err := report.Build(ctx, a.DB.Read(), rg, a.Clock.Now(), true); err != nil {
+			return err
+		}
+		warm = append(warm, time.Since(t))
+	}
+	slices.Sort(warm)
+	size := "?"
+	if a.DB.Dialect == db.Postgres {
+		var s string
+		if err := a.DB.Read().QueryRowContext(ctx, "SELECT pg_size_pretty(pg_database_size(current_database()))").Scan(&s); err == nil {
+			size = s
+		}
+	} else if p, ok := strings.CutPrefix(c.dbURL, "sqlite://"); ok {
+		if st, err := os.Stat(p); err == nil {
+			size = fmt.Sprintf("%.2f GB", float64(st.Size())/1e9)
+		}
+	}
+	fmt.Printf("report %s over %d orders (%d aggregate rows): cold %s, warm median %s (min %s, max %s); GMV %d fen; database %s\n",
+		rg, orders, facts, cold.Round(time.Millisecond), warm[len(warm)/2].Round(time.Millisecond), warm[0].Round(time.Millisecond),
+		warm[len(warm)-1].Round(time.Millisecond), rep.Figure("poverty_county_gmv_fen").V, size)
+	return nil
 }
