@@ -410,6 +410,7 @@ func ReportHTML(w io.Writer, rep *report.Report, lang string) error {
 	inline(`<script src="/static/vendor/echarts.min.js" defer></script>`, "vendor/echarts.min.js", "<script>", "</script>")
 	inline(`<script src="/static/app.js" defer></script>`, "app.js", "", "")
 	out = strings.Replace(out, `<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">`, "", 1)
+	out = strings.Replace(out, `<img src="/static/favicon.svg" alt="" width="28" height="28">`, "", 1)
 	_, err := io.WriteString(w, out)
 	return err
 }

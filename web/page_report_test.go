@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"log/slog"
 	"net/http/httptest"
@@ -18,9 +19,11 @@ import (
 	"fishpond/demo"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
+	"fishpond/internal/testenv"
 	"fishpond/ledger"
 	"fishpond/market"
 	"fishpond/registry"
+	"fishpond/report"
 	"fishpond/web"
 
 	"github.com/xuri/excelize/v2"
@@ -158,5 +161,35 @@ func TestPublicReportHasNoPersonalData(t *testing.T) {
 	if status, _ := get(t, srv.URL+"/admin/reports/2020H1"); status != 200 {
 		// redirected to the login page (200 after redirect) is fine; anything else is not
 		t.Fatalf("admin report anonymous = %d", status)
+	}
+}
+
+// TestReportPDF prints a report with headless chromium (skipped where it is not
+// installed, failed under CI=true).
+func TestReportPDF(t *testing.T) {
+	testenv.LookPath(t, "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+	d := dbtest.SQLite(t)
+	keys, _ := secret.New(make([]byte, 32))
+	if _, _, _, err := registry.NewStore(d, keys, nil).LoadPlaces(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rg, _ := report.ParseRange("2018H1")
+	rep, err := report.Build(context.Background(), d.Read(), rg, time.Now(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := web.ReportPDF(context.Background(), rep, "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || len(pdf) < 10000 {
+		t.Fatalf("not a PDF: %d bytes %q", len(pdf), pdf[:min(len(pdf), 20)])
+	}
+	var html bytes.Buffer
+	if err := web.ReportHTML(&html, rep, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if s := html.String(); strings.Contains(s, `src="/static/`) || !strings.Contains(s, "echarts") || !strings.Contains(s, "not yet measured") {
+		t.Fatal("standalone HTML still links the server's assets or lacks the charts library")
 	}
 }
