@@ -406,6 +406,7 @@ func ReportHTML(w io.Writer, rep *report.Report, lang string) error {
 		}
 	}
 	inline(`<link rel="stylesheet" href="/static/app.css">`, "app.css", "<style>", "</style>")
+	inline(`<link rel="stylesheet" href="/static/report.css">`, "report.css", "<style>", "</style>")
 	inline(`<script src="/static/vendor/htmx.min.js" defer></script>`, "app.js", "<script>", "</script>")
 	inline(`<script src="/static/vendor/echarts.min.js" defer></script>`, "vendor/echarts.min.js", "<script>", "</script>")
 	inline(`<script src="/static/app.js" defer></script>`, "app.js", "", "")

@@ -157,10 +157,38 @@ func TestPublicReportHasNoPersonalData(t *testing.T) {
 	if !strings.Contains(string(outputs["/reports/2020H1"]), "尚未统计") {
 		t.Error("the page does not say 'not yet measured'")
 	}
-	// The admin drill-down needs a login.
-	if status, _ := get(t, srv.URL+"/admin/reports/2020H1"); status != 200 {
-		// redirected to the login page (200 after redirect) is fine; anything else is not
-		t.Fatalf("admin report anonymous = %d", status)
+	// The admin drill-down: fund staff see every province and county, unsuppressed;
+	// a county officer only their own county.
+	fund := login(t, srv.URL, "fund", "fishpond-demo")
+	for path, want := range map[string]string{"/admin/reports/2020H1": "甘肃省", "/admin/reports/2020H1?province=62": "东乡族自治县",
+		"/admin/reports/2020H1?county=622926": "东乡族自治县"} {
+		resp, err := fund.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Fatalf("fund GET %s = %d, want a page naming %s", path, resp.StatusCode, want)
+		}
+	}
+	officer := login(t, srv.URL, "fuping", "fishpond-demo")
+	resp, err := officer.Get(srv.URL + "/admin/reports/2020H1?county=622926")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("Fuping's officer opening Dongxiang's drill-down = %d, want 404", resp.StatusCode)
+	}
+	consumer := login(t, srv.URL, "consumer", "fishpond-demo")
+	resp, err = consumer.Get(srv.URL + "/admin/reports/2020H1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a consumer opening the admin report = %d, want 403", resp.StatusCode)
 	}
 }
 
