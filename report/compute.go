@@ -38,9 +38,17 @@ type calc struct {
 	ctx    context.Context
 	q      db.Querier
 	r      Range
-	cur    Facts // monthly facts of r, yearly facts of r.Year()
-	yb     Facts // monthly sales facts a year earlier
+	cur    Facts // monthly facts of r but categories, yearly facts of r.Year()
 	places map[string]place
+
+	// Category sales summed by the database: per category for poverty counties,
+	// the all-county total, and a year earlier per month (poverty counties) and in
+	// all. Reading them grouped keeps a report at a few thousand rows whatever the
+	// number of counties × categories × months.
+	cats      map[string]int64
+	catAll    int64
+	ybByMonth map[string]int64
+	ybAll     int64
 
 	// Sums made in one pass over cur: per fact over poverty counties, per fact
 	// over all counties, and per fact and county.
@@ -64,7 +72,7 @@ func (c *calc) index() {
 	}
 }
 
-var monthlyFacts = []string{FactGMV, FactOrders, FactCategory, FactRefunds}
+var monthlyFacts = []string{FactGMV, FactOrders, FactRefunds}
 var yearlyFacts = []string{FactHouseholds, FactPeople, FactExited, FactPeopleExited}
 
 func (c *calc) poverty(county string) bool { return c.places[county].Poverty }
@@ -105,7 +113,7 @@ func countiesWithSales(c *calc) Value {
 }
 
 func agriYoY(c *calc) Value {
-	now, before := c.all[FactCategory], sum(c.yb, FactCategory, nil)
+	now, before := c.catAll, c.ybAll
 	if before == 0 {
 		return Value{Status: NoBase}
 	}
@@ -263,12 +271,11 @@ func values(ctx context.Context, q db.Querier, r Range, places map[string]place)
 	for k, v := range yearly {
 		cur[k] = v
 	}
-	yb, err := readFacts(ctx, q, []string{FactCategory}, r.YearBefore().From, r.YearBefore().To)
-	if err != nil {
+	c := &calc{ctx: ctx, q: q, r: r, cur: cur, places: places, cats: map[string]int64{}, ybByMonth: map[string]int64{}}
+	c.index()
+	if err := c.categories(); err != nil {
 		return nil, nil, err
 	}
-	c := &calc{ctx: ctx, q: q, r: r, cur: cur, yb: yb, places: places}
-	c.index()
 	out := map[string]Value{}
 	for _, m := range Catalogue {
 		switch pm, ok := measureOf(m.ID); {
@@ -285,6 +292,52 @@ func values(ctx context.Context, q db.Querier, r Range, places map[string]place)
 		}
 	}
 	return out, c, nil
+}
+
+// categories reads the grouped category sums of the range and a year before it.
+func (c *calc) categories() error {
+	rows, err := c.q.QueryContext(c.ctx, `SELECT f.dim, c.poverty, SUM(f.value) FROM report_facts f JOIN counties c ON c.code = f.county_code
+		WHERE f.fact = ? AND f.period >= ? AND f.period <= ? GROUP BY f.dim, c.poverty`, FactCategory, c.r.From, c.r.To)
+	if err != nil {
+		return fmt.Errorf("report: categories: %w", err)
+	}
+	for rows.Next() {
+		var dim string
+		var pov int
+		var v int64
+		if err := rows.Scan(&dim, &pov, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		c.catAll += v
+		if pov == 1 {
+			c.cats[dim] += v
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	yb := c.r.YearBefore()
+	rows, err = c.q.QueryContext(c.ctx, `SELECT f.period, c.poverty, SUM(f.value) FROM report_facts f JOIN counties c ON c.code = f.county_code
+		WHERE f.fact = ? AND f.period >= ? AND f.period <= ? GROUP BY f.period, c.poverty`, FactCategory, yb.From, yb.To)
+	if err != nil {
+		return fmt.Errorf("report: categories a year before: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var period string
+		var pov int
+		var v int64
+		if err := rows.Scan(&period, &pov, &v); err != nil {
+			return err
+		}
+		c.ybAll += v
+		if pov == 1 {
+			c.ybByMonth[period] += v
+		}
+	}
+	return rows.Err()
 }
 
 func atoi(s string) int {
@@ -404,8 +457,8 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 			}
 		}
 	}
-	for k, v := range c.yb {
-		if ms := byMonth[addMonths(k.Period, 12)]; ms != nil && c.poverty(k.County) {
+	for period, v := range c.ybByMonth {
+		if ms := byMonth[addMonths(period, 12)]; ms != nil {
 			ms.YearBeforeFen += v
 		}
 	}
@@ -423,7 +476,6 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 		}
 		return a
 	}
-	cats := map[string]int64{}
 	for k, v := range c.cur {
 		if !c.poverty(k.County) {
 			continue
@@ -441,8 +493,6 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 			area(k.County).People += v
 		case FactExited:
 			area(k.County).Exited += v
-		case FactCategory:
-			cats[k.Dim] += v
 		}
 	}
 	provinces := map[string]*Area{}
@@ -482,7 +532,7 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 			}
 		}
 	}
-	for name, v := range cats {
+	for name, v := range c.cats {
 		rep.Categories = append(rep.Categories, Category{Name: name, Fen: v})
 	}
 	sort.Slice(rep.Categories, func(i, j int) bool {

@@ -247,6 +247,13 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		if f := rep.Figure("agri_sales_yoy_bp"); f.Status != report.NoBase {
 			t.Errorf("YoY with no sales a year earlier = %+v, want no_base", f.Value)
 		}
+		cats := map[string]int64{}
+		for _, c := range rep.Categories {
+			cats[c.Name] = c.Fen
+		}
+		if cats["干果"] != 8*p0 || cats["杂粮"] != 6*p1 || len(cats) != 2 {
+			t.Errorf("categories = %v, want 干果 %d and 杂粮 %d", cats, 8*p0, 6*p1)
+		}
 		var jan, feb int64
 		for _, m := range rep.Months {
 			switch m.Month {
