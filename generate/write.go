@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"time"
 
@@ -79,7 +80,9 @@ func (g *gen) between(lo, hi int64) int64 { return lo + g.rng.Int64N(hi-lo+1) }
 func (g *gen) catalogue(ctx context.Context, dry bool) error {
 	created := db.FormatTime(time.Date(2016, 10, 1, 2, 0, 0, 0, time.UTC))
 	listStart, _ := g.anchor.Bounds()
+	inChannel, channelTotal := g.channelCounties()
 	body := func(tx *db.Tx) error {
+		listedN, channelLeft := 0, len(inChannel)
 		for _, c := range g.counties {
 			c.shops = nil
 		}
@@ -121,12 +124,20 @@ func (g *gen) catalogue(ctx context.Context, dry bool) error {
 					return err
 				}
 			}
-			// The channel: in the anchor half-year, about one county in sixteen
-			// lists its products (the programme's first half-year: 51 poverty
-			// counties, 701 products).
-			if g.rng.IntN(16) == 0 || len(g.counties) < 16 {
+			// The channel, listed during the anchor half-year.
+			if inChannel[c.Code] {
+				// An even share of what is left to list, so every channel county
+				// lists some and the total lands on the published figure.
+				share := (channelTotal - listedN + channelLeft - 1) / channelLeft
+				channelLeft--
+				n := 0
 				for _, sh := range c.shops {
 					for _, pr := range sh.products {
+						if n >= share {
+							break
+						}
+						n++
+						listedN++
 						app := g.id()
 						at := db.FormatTime(listStart.Add(time.Duration(g.rng.Int64N(int64(150 * 24 * time.Hour)))))
 						if err := apps.add(ctx, app, pr.id, "generator", "", "approved", "generator", "", at, at); err != nil {
@@ -155,6 +166,58 @@ func (g *gen) catalogue(ctx context.Context, dry bool) error {
 		return err
 	}
 	return g.d.InTx(ctx, body)
+}
+
+// Published figures of the channel's first half-year: 8 provinces, 51 poverty
+// counties, 701 products.
+const (
+	channelProvinces = 8
+	channelCounties  = 51
+	channelProducts  = 701
+)
+
+// channelCounties picks the counties whose products the channel lists: at national
+// scale 51 counties of the 8 provinces with the most poverty counties, and at most
+// 701 products, as published; at smaller scales one county in sixteen (at least one).
+func (g *gen) channelCounties() (map[string]bool, int) {
+	out := map[string]bool{}
+	if g.cfg.Scale != ScaleNational {
+		for i, c := range g.counties {
+			if i%16 == 0 {
+				out[c.Code] = true
+			}
+		}
+		return out, 1 << 30 // every product of those counties
+	}
+	byProvince := map[string][]*county{}
+	var provinces []string
+	for _, c := range g.counties {
+		if byProvince[c.ProvinceCode] == nil {
+			provinces = append(provinces, c.ProvinceCode)
+		}
+		byProvince[c.ProvinceCode] = append(byProvince[c.ProvinceCode], c)
+	}
+	sort.SliceStable(provinces, func(i, j int) bool { return len(byProvince[provinces[i]]) > len(byProvince[provinces[j]]) })
+	var pool []*county
+	for _, p := range provinces[:min(channelProvinces, len(provinces))] {
+		pool = append(pool, byProvince[p]...)
+	}
+	// Every province first, then the rest at random.
+	g.rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	seen := map[string]bool{}
+	for _, c := range pool {
+		if !seen[c.ProvinceCode] {
+			seen[c.ProvinceCode] = true
+			out[c.Code] = true
+		}
+	}
+	for _, c := range pool {
+		if len(out) >= channelCounties {
+			break
+		}
+		out[c.Code] = true
+	}
+	return out, channelProducts
 }
 
 // plan sets each month's and county's sales target: seasonal, growing by
