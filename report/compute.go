@@ -405,6 +405,9 @@ type Report struct {
 	Categories       []Category
 	Income           []IncomeCategory
 	Public           bool // suppression applied
+	// IncomeSuppressed is set when fewer than MinCell households had income in
+	// the period, so the public income figures are withheld.
+	IncomeSuppressed bool
 }
 
 // Figure returns the figure with the given id.
@@ -541,8 +544,16 @@ func Build(ctx context.Context, q db.Querier, rg Range, now time.Time, public bo
 		}
 		return rep.Categories[i].Name < rep.Categories[j].Name
 	})
-	if rep.Income, err = income(ctx, q, rg); err != nil {
+	var earners int64
+	if rep.Income, earners, err = income(ctx, q, rg); err != nil {
 		return nil, err
+	}
+	if public && earners < MinCell {
+		// Fewer than MinCell households had income: their sums would be theirs.
+		for i := range rep.Income {
+			rep.Income[i].PlatformFen, rep.Income[i].DeclaredFen = 0, 0
+		}
+		rep.IncomeSuppressed = earners > 0
 	}
 	return rep, nil
 }
@@ -571,15 +582,22 @@ func suppress(a *Area) {
 // official categories, platform and declared. The ledger emits no events yet, so
 // this reads its covering posting index directly; it is bounded by households'
 // transfers, not by orders.
-func income(ctx context.Context, q db.Querier, rg Range) ([]IncomeCategory, error) {
+func income(ctx context.Context, q db.Querier, rg Range) ([]IncomeCategory, int64, error) {
 	start, end := rg.Bounds()
+	var earners int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT a.owner) FROM ledger_accounts a JOIN ledger_postings p ON p.account_seq = a.seq
+		WHERE a.owner LIKE 'household:%' AND p.effective_at >= ? AND p.effective_at < ?
+		AND a.category IN ('wage', 'operating', 'property', 'transfer', 'declared_wage', 'declared_operating', 'declared_property', 'declared_transfer')`,
+		db.FormatTime(start), db.FormatTime(end)).Scan(&earners); err != nil {
+		return nil, 0, fmt.Errorf("report: income earners: %w", err)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT a.category, COALESCE(SUM(p.amount), 0) FROM ledger_accounts a
 		JOIN ledger_postings p ON p.account_seq = a.seq
 		WHERE a.owner LIKE 'household:%' AND p.effective_at >= ? AND p.effective_at < ?
 		AND a.category IN ('wage', 'operating', 'property', 'transfer', 'cost', 'declared_wage', 'declared_operating', 'declared_property', 'declared_transfer')
 		GROUP BY a.category`, db.FormatTime(start), db.FormatTime(end))
 	if err != nil {
-		return nil, fmt.Errorf("report: income: %w", err)
+		return nil, 0, fmt.Errorf("report: income: %w", err)
 	}
 	defer rows.Close()
 	by := map[string]*IncomeCategory{}
@@ -591,7 +609,7 @@ func income(ctx context.Context, q db.Querier, rg Range) ([]IncomeCategory, erro
 		var cat string
 		var v int64
 		if err := rows.Scan(&cat, &v); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		// Income accounts are credit-normal: credits are negative postings.
 		switch {
@@ -607,5 +625,5 @@ func income(ctx context.Context, q db.Querier, rg Range) ([]IncomeCategory, erro
 	for i, c := range order {
 		out[i] = *by[c]
 	}
-	return out, rows.Err()
+	return out, earners, rows.Err()
 }

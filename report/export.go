@@ -77,6 +77,8 @@ type JSON struct {
 	Counties    []AreaJSON            `json:"counties"`
 	Categories  []CategoryJSON        `json:"categories"`
 	Income      []IncomeJSON          `json:"household_income"`
+	// IncomeSuppressed: fewer than the minimum count of households had income.
+	IncomeSuppressed bool `json:"household_income_suppressed,omitempty"`
 }
 
 func ptr(v Value) *int64 {
@@ -94,6 +96,7 @@ func (r *Report) ToJSON() JSON {
 	if r.Public {
 		j.MinCell = MinCell
 	}
+	j.IncomeSuppressed = r.IncomeSuppressed
 	for _, f := range r.Figures {
 		j.Order = append(j.Order, f.ID)
 		j.Metrics[f.ID] = FigureJSON{ID: f.ID, NameZh: f.NameZh, NameEn: f.NameEn, Unit: f.Unit, Status: f.Status, Value: ptr(f.Value),
