@@ -162,3 +162,55 @@ func Periods(ctx context.Context, q db.Querier) ([]string, error) {
 	sort.Sort(sort.Reverse(sort.StringSlice(out)))
 	return out, rows.Err()
 }
+
+// Summary is a half-year's two headline figures, for the archive.
+type Summary struct {
+	Period            string
+	GMVFen            int64
+	CountiesWithSales int64
+}
+
+// Summaries gives every half-year with sales, newest first, with its
+// poverty-county GMV and counties with sales, from one grouped read.
+func Summaries(ctx context.Context, q db.Querier) ([]Summary, error) {
+	rows, err := q.QueryContext(ctx, `SELECT f.period, f.county_code, SUM(f.value) FROM report_facts f JOIN counties c ON c.code = f.county_code
+		WHERE f.fact = ? AND c.poverty = 1 GROUP BY f.period, f.county_code`, FactGMV)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	gmv := map[string]int64{}
+	counties := map[string]map[string]int64{}
+	for rows.Next() {
+		var m, county string
+		var v int64
+		if err := rows.Scan(&m, &county, &v); err != nil {
+			return nil, err
+		}
+		t, err := time.ParseInLocation("2006-01", m, fishpond.ChinaTime)
+		if err != nil {
+			continue
+		}
+		p := HalfYear(t).String()
+		gmv[p] += v
+		if counties[p] == nil {
+			counties[p] = map[string]int64{}
+		}
+		counties[p][county] += v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Summary
+	for p, v := range gmv {
+		s := Summary{Period: p, GMVFen: v}
+		for _, x := range counties[p] {
+			if x > 0 {
+				s.CountiesWithSales++
+			}
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Period > out[j].Period })
+	return out, nil
+}

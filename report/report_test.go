@@ -268,3 +268,29 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		}
 	})
 }
+
+func TestSummariesMatchReports(t *testing.T) {
+	d := dbtest.SQLite(t)
+	w := newWorld(t, d)
+	w.sell(t, "a", 0, 2, 0)
+	w.at(time.Date(2018, 8, 1, 4, 0, 0, 0, time.UTC))
+	w.sell(t, "b", 1, 1, 0)
+	drain(t, report.NewConsumer(w.log))
+	sums, err := report.Summaries(ctx, d.Read())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 2 || sums[0].Period != "2018H2" || sums[1].Period != "2018H1" {
+		t.Fatalf("summaries %+v", sums)
+	}
+	for _, s := range sums {
+		rg, _ := report.ParseRange(s.Period)
+		rep, err := report.Build(ctx, d.Read(), rg, *w.now, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Figure("poverty_county_gmv_fen").V != s.GMVFen || rep.Figure("poverty_counties_with_sales").V != s.CountiesWithSales {
+			t.Errorf("%s: summary %+v, report %d / %d", s.Period, s, rep.Figure("poverty_county_gmv_fen").V, rep.Figure("poverty_counties_with_sales").V)
+		}
+	}
+}
