@@ -17,6 +17,8 @@ import (
 	"fishpond/access"
 	"fishpond/assess"
 	"fishpond/demo"
+	"fishpond/internal/browsertest"
+	"fishpond/internal/db"
 	"fishpond/internal/dbtest"
 	"fishpond/internal/secret"
 	"fishpond/internal/testenv"
@@ -26,6 +28,7 @@ import (
 	"fishpond/report"
 	"fishpond/web"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -46,19 +49,7 @@ func get(t *testing.T, url string) (int, []byte) {
 // them, that the open API needs no login, and that the exports parse.
 func TestPublicReportHasNoPersonalData(t *testing.T) {
 	ctx := context.Background()
-	d := dbtest.SQLite(t)
-	keys, _ := secret.New(make([]byte, 32))
-	clock := fishpond.SystemClock{}
-	reg, acc, led := registry.NewStore(d, keys, clock), access.New(d, clock), ledger.New(d, clock)
-	t.Cleanup(led.Close)
-	cfg := market.DefaultConfig
-	cfg.PhotoDir = t.TempDir()
-	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
-	if err := demo.Load(ctx, demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, DB: d}, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv, d := reportDemo(t)
 	// Personal strings to look for: household heads' names and the demo buyers'
 	// recipients, phone masks and address details, read straight from the tables.
 	var personal []string
@@ -220,4 +211,44 @@ func TestReportPDF(t *testing.T) {
 	if s := html.String(); strings.Contains(s, `src="/static/`) || !strings.Contains(s, "echarts") || !strings.Contains(s, "not yet measured") {
 		t.Fatal("standalone HTML still links the server's assets or lacks the charts library")
 	}
+}
+
+// reportDemo serves the demo dataset (with its generated sales history) on a fresh
+// SQLite database.
+func reportDemo(t *testing.T) (*httptest.Server, *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	d := dbtest.SQLite(t)
+	keys, _ := secret.New(make([]byte, 32))
+	clock := fishpond.SystemClock{}
+	reg, acc, led := registry.NewStore(d, keys, clock), access.New(d, clock), ledger.New(d, clock)
+	t.Cleanup(led.Close)
+	cfg := market.DefaultConfig
+	cfg.PhotoDir = t.TempDir()
+	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: market.NewStore(d, keys, clock, cfg)}
+	if err := demo.Load(ctx, demo.Deps{Registry: reg, Access: acc, Ledger: led, Assessor: svc.Assessor, Market: svc.Market, DB: d}, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	return srv, d
+}
+
+// TestBrowserReportPage opens the public report on a phone: every chart draws
+// (the content security policy allows no inline script), nothing scrolls sideways,
+// no console errors.
+func TestBrowserReportPage(t *testing.T) {
+	ctx := browsertest.New(t)
+	srv, _ := reportDemo(t)
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/reports/2020H1"), chromedp.WaitVisible(chromedp.CSS(".chart svg")))
+	if n := browsertest.Eval[int](t, ctx, "document.querySelectorAll('.chart svg').length"); n != 5 {
+		t.Fatalf("%d charts drawn, want 5", n)
+	}
+	if w := browsertest.Eval[int](t, ctx, "document.documentElement.scrollWidth"); w > browsertest.Width {
+		t.Fatalf("report page is %dpx wide on a %dpx phone", w, browsertest.Width)
+	}
+	if got := browsertest.Text(t, ctx, "#m-live_sessions .fig-value"); got != "尚未统计" {
+		t.Fatalf("live sessions shown as %q, want 尚未统计", got)
+	}
+	browsertest.NoPageErrors(t, ctx)
 }
