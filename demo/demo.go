@@ -91,6 +91,7 @@ type Deps struct {
 	Green     *green.Service
 	Sensing   *sensing.Service
 	Live      *live.Service
+	DB        *db.DB // the report step writes generated history and aggregates
 }
 
 // Loaded is what the foundation's part of the demo created, for the capability

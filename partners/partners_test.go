@@ -96,6 +96,18 @@ func TestDeliveryGivesUpAfterTheBackoffSchedule(t *testing.T) {
 		if _, _, err := s.Subscribe(ctx, fishpond.System, p.ID, partners.SubscriptionInput{URL: rc.URL, EventTypes: []string{"order.*"}, Counties: []string{"130624"}}); err != nil {
 			t.Fatal(err)
 		}
+		// An event from before the consumer's first start is history, not news.
+		if err := d.InTx(ctx, func(tx *db.Tx) error {
+			return events.Append(ctx, tx, c.Now(), events.Event{Type: "order.paid", Subject: "old", CountyCode: "130624", Payload: map[string]int{"total_fen": 1}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartAtHead(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartAtHead(ctx); err != nil { // a second start keeps the checkpoint
+			t.Fatal(err)
+		}
 		c.add(time.Second)
 		log := events.New(d, c)
 		if err := d.InTx(ctx, func(tx *db.Tx) error {

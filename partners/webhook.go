@@ -188,11 +188,12 @@ func (s *Service) Consumer(log *events.Log) *events.Consumer {
 // StartAtHead places a consumer that has never run at the end of the log:
 // webhooks are for what happens after they exist, and a platform with years of
 // history should not replay it all on first start. A consumer that has run keeps
-// its checkpoint.
+// its checkpoint. ("WHERE true" keeps SQLite from reading ON CONFLICT as a join
+// clause of the SELECT.)
 func (s *Service) StartAtHead(ctx context.Context) error {
 	return wrap(s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO event_checkpoints (consumer, seq, updated_at)
-			SELECT ?, COALESCE(MAX(seq), 0), ? FROM events ON CONFLICT (consumer) DO NOTHING`, ConsumerName, db.FormatTime(s.clock.Now()))
+			SELECT ?, COALESCE(MAX(seq), 0), ? FROM events WHERE true ON CONFLICT (consumer) DO NOTHING`, ConsumerName, db.FormatTime(s.clock.Now()))
 		return err
 	}))
 }

@@ -67,6 +67,7 @@ func TestBrowserOfficerJourney(t *testing.T) {
 	deps.Green = svc.Green
 	deps.Sensing = svc.Sensing
 	deps.Live = svc.Live
+	deps.DB = d
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,7 @@ func demoServer(t *testing.T) (*httptest.Server, *syncLog, web.Services) {
 	deps.Green = svc.Green
 	deps.Sensing = svc.Sensing
 	deps.Live = svc.Live
+	deps.DB = d
 	if err := demo.Load(context.Background(), deps, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -52,10 +52,12 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request, u access.User)
 	switch {
 	case u.Role == fishpond.RoleHousehold && u.HouseholdID != "":
 		http.Redirect(w, r, "/households/"+u.HouseholdID, http.StatusSeeOther)
-	case u.Role == fishpond.RoleFundAdmin:
+	case u.Role == fishpond.RoleFundAdmin && s.Fund != nil:
 		http.Redirect(w, r, "/fund", http.StatusSeeOther)
 	case u.Role == fishpond.RoleConsumer:
 		http.Redirect(w, r, "/shop", http.StatusSeeOther)
+	case u.Role == fishpond.RolePartner && s.Partners != nil:
+		http.Redirect(w, r, "/partner", http.StatusSeeOther)
 	case len(u.Counties) == 1:
 		http.Redirect(w, r, "/counties/"+u.Counties[0], http.StatusSeeOther)
 	default:

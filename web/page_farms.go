@@ -46,7 +46,7 @@ func init() {
 		m.HandleFunc("GET /fields/{id}/updates/{update}/photo", s.fieldUpdatePhoto)
 	})
 	// yuan renders whole yuan with thousands separators, for KPIs on a phone.
-	funcs["yuan"] = func(m fishpond.Money) string { return groupDigits(int64(m) / 100) }
+	addFunc("yuanWhole", func(m fishpond.Money) string { return groupDigits(int64(m) / 100) })
 	addMessages(map[string]string{
 		"Farms":                     "扶贫农场",
 		"Poverty-alleviation farms": "扶贫农场",
@@ -83,7 +83,7 @@ func init() {
 		"Ends on":                             "截止日期",
 		"Sign contract":                       "签订合同",
 		"Rent schedule":                       "租金计划",
-		"Period":                              "租期",
+		"Lease period":                        "租期",
 		"Rent due":                            "应付日",
 		"rent_due":                            "待付",
 		"rent_paid":                           "已付",

@@ -35,16 +35,16 @@ func init() {
 		m.HandleFunc("GET /fund/volunteers", s.page(s.volunteersPage))
 		m.HandleFunc("POST /fund/volunteers/{action}", s.page(s.volunteersSubmit))
 	})
-	funcs["area"] = func(v view, a string) string { return wordsOf(v.Lang, fund.AreaWords[a], a) }
-	funcs["progkind"] = func(v view, k string) string { return wordsOf(v.Lang, fund.KindWords[k], k) }
-	funcs["hours"] = fund.Hours
-	funcs["yuanShort"] = yuanShort
-	funcs["pctOf"] = func(a, b fishpond.Money) string {
+	addFunc("area", func(v view, a string) string { return wordsOf(v.Lang, fund.AreaWords[a], a) })
+	addFunc("progkind", func(v view, k string) string { return wordsOf(v.Lang, fund.KindWords[k], k) })
+	addFunc("hours", fund.Hours)
+	addFunc("yuanShort", yuanShort)
+	addFunc("pctOf", func(a, b fishpond.Money) string {
 		if b <= 0 {
 			return "—"
 		}
 		return fmt.Sprintf("%.1f%%", float64(a)*100/float64(b))
-	}
+	})
 }
 
 // yuanShort writes a large amount so it fits a phone: 30亿 / 3.00 bn, 26.00万 /
@@ -599,7 +599,7 @@ var fundCodes = map[string][2]string{
 }
 
 func init() {
-	funcs["fw"] = func(v view, code string) string { return wordsOf(v.Lang, fundCodes[code], code) }
+	addFunc("fw", func(v view, code string) string { return wordsOf(v.Lang, fundCodes[code], code) })
 	addMessages(map[string]string{
 		"3-hour target":                        "3小时目标",
 		"All time":                             "累计",

@@ -101,7 +101,7 @@ func init() {
 		"Sample size":                            "样本量",
 		"Alive":                                  "成活",
 		"Dead":                                   "死亡",
-		"wage":                                   "工资",
+		"Wage rate":                              "工资",
 		"Location":                               "位置",
 		"Energy price":                           "所需能量",
 		"left":                                   "剩余",

@@ -135,14 +135,14 @@ var logisticsEnglish = map[string]string{
 }
 
 func init() {
-	funcs["lx"] = func(v view, prefix string, code any) string { return lx(v.Lang, prefix, toString(code)) }
-	funcs["c10"] = func(v int64) string {
+	addFunc("lx", func(v view, prefix string, code any) string { return lx(v.Lang, prefix, toString(code)) })
+	addFunc("c10", func(v int64) string {
 		sign := ""
 		if v < 0 {
 			sign, v = "-", -v
 		}
 		return sign + strconv.FormatInt(v/10, 10) + "." + strconv.FormatInt(v%10, 10)
-	}
+	})
 }
 
 // lx labels a status, event, leg or alert code in the language.

@@ -218,8 +218,8 @@ func (s *Server) sensingSitePage(w http.ResponseWriter, r *http.Request, u acces
 func fmtNum(v float64) string { return fmt.Sprintf("%.1f", v) }
 
 func init() {
-	funcs["num"] = fmtNum
-	funcs["pick"] = func(v view, zh, en string) string { return pick(v.Lang, zh, en) }
-	funcs["signed"] = func(v float64) string { return fmt.Sprintf("%+.1f", v) }
-	funcs["pctf"] = func(v float64) string { return fmt.Sprintf("%.1f%%", v) }
+	addFunc("fnum", fmtNum)
+	addFunc("pick", func(v view, zh, en string) string { return pick(v.Lang, zh, en) })
+	addFunc("signed", func(v float64) string { return fmt.Sprintf("%+.1f", v) })
+	addFunc("pctf", func(v float64) string { return fmt.Sprintf("%.1f%%", v) })
 }

@@ -135,3 +135,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 }
 
 func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
+
+// addFunc registers a capability's template function from its page file's init;
+// a name registered twice would silently replace the other capability's function
+// for every page, so it is refused.
+func addFunc(name string, f any) {
+	if _, dup := funcs[name]; dup {
+		panic("web: template function " + name + " registered twice")
+	}
+	funcs[name] = f
+}

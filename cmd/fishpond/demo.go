@@ -41,6 +41,7 @@ func runDemo(ctx context.Context, args []string) error {
 		deps.Green = a.Green
 		deps.Sensing = a.Sensing
 		deps.Live = a.Live
+		deps.DB = a.DB
 		if err := demo.Load(ctx, deps, progressBar(os.Stderr)); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -107,6 +107,7 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 	go runGreen(sweepCtx, a)
 	go farms.Scheduler{Service: a.Farms, Interval: time.Minute, Log: a.Log}.Run(sweepCtx) // rent falls due; catches up at start
 	go creditSweeps(sweepCtx, a)
+	go runReportConsumer(sweepCtx, a)
 	stopSensing, err := startSensing(sweepCtx, a, opt.mqtt)
 	if err != nil {
 		ln.Close()
