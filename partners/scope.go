@@ -42,6 +42,13 @@ func KnownScope(id string) bool {
 var WebhookEvents = []string{
 	"order.placed", "order.paid", "order.shipped", "order.delivered", "order.settled", "order.refunded", "order.cancelled", "order.expired",
 	"household.status.changed",
+	"live.session.started", "live.session.ended",
+	"logistics.parcel.sent", "logistics.parcel.delivered", "logistics.alert.raised",
+	"farms.contract.signed", "farms.payroll.paid",
+	"credit.loan.disbursed", "credit.loan.overdue", "insurance.claim.paid",
+	"green.tree.planted", "green.job.paid",
+	"sensing.alert.raised", "sensing.alert.cleared",
+	"fund.disbursement.paid",
 }
 
 // matchType reports whether the event type t matches the pattern (exact, or a

@@ -118,10 +118,14 @@ func (a *applier) refunded(ctx context.Context, tx *db.Tx, e events.Stored, f Fa
 // addEventFacts counts e for every plugged measure of its type.
 func addEventFacts(e events.Stored, f Facts) error {
 	var payload map[string]json.RawMessage
+	// Several metrics may read one counter (sessions, and counties with sessions,
+	// both count live.session.ended): add each counter once per event.
+	added := map[string]bool{}
 	for _, m := range pluggedMeasures() {
-		if m.Event != e.Type {
+		if m.Event != e.Type || added[m.fact()] {
 			continue
 		}
+		added[m.fact()] = true
 		if m.Field == "" {
 			f.Add(m.fact(), Month(e.At), e.CountyCode, "", 1)
 			continue

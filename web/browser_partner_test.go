@@ -61,6 +61,12 @@ func TestBrowserPartnerPortal(t *testing.T) {
 	}
 	shot("partner-admin")
 	narrow("the partner admin page")
+	// The header keeps an admin's daily links; the rest open under "More".
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("details.more summary")),
+		chromedp.WaitVisible(chromedp.CSS(`details.more .menu a[href="/admin/partners"]`)))
+	shot("nav-more")
+	narrow("the open menu")
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("details.more summary")))
 	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS("button[value=approved]")), chromedp.WaitVisible(chromedp.CSS("form[action$='/grant']")))
 	browsertest.NoPageErrors(t, ctx)
 }
