@@ -139,7 +139,18 @@ func addEventFacts(e events.Stored, f Facts) error {
 		if !ok {
 			continue
 		}
-		n, err := strconv.ParseInt(string(raw), 10, 64)
+		// A JSON flag counts as 1 or 0, so a measure can count the events that have
+		// it (women among enrolments).
+		var n int64
+		var err error
+		switch string(raw) {
+		case "true":
+			n = 1
+		case "false":
+			n = 0
+		default:
+			n, err = strconv.ParseInt(string(raw), 10, 64)
+		}
 		if err != nil {
 			return fmt.Errorf("report: %s payload field %s is not an integer: %s", e.Type, m.Field, raw)
 		}

@@ -239,8 +239,8 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		if f := rep.Figure("live_sessions"); f.Status != report.Measured || f.V != 2 {
 			t.Errorf("plugged live_sessions = %+v, want 2", f.Value)
 		}
-		if f := rep.Figure("women_covered"); f.Status != report.NotMeasured {
-			t.Errorf("women_covered = %+v; a metric no event measures must be not measured, never zero", f.Value)
+		if f := rep.Figure("staff_engaged"); f.Status != report.NotMeasured {
+			t.Errorf("staff_engaged = %+v; a metric no event measures must be not measured, never zero", f.Value)
 		}
 		if f := rep.Figure("agri_sales_yoy_bp"); f.Status != report.NoBase {
 			t.Errorf("YoY with no sales a year earlier = %+v, want no_base", f.Value)

@@ -139,8 +139,8 @@ func TestPublicReportHasNoPersonalData(t *testing.T) {
 	if m := rep.Metrics["poverty_county_gmv_fen"]; m.Value == nil || *m.Value <= 0 {
 		t.Errorf("2020H1 GMV = %+v", m)
 	}
-	if m := rep.Metrics["women_covered"]; m.Status != "not_measured" || m.Value != nil {
-		t.Errorf("women_covered = %+v, want not measured and null", m)
+	if m := rep.Metrics["staff_engaged"]; m.Status != "not_measured" || m.Value != nil {
+		t.Errorf("staff_engaged = %+v, want not measured and null", m)
 	}
 	if m := rep.Metrics["households_covered"]; m.Value == nil || *m.Value < 1000 {
 		t.Errorf("households covered = %+v", m)
@@ -247,8 +247,8 @@ func TestBrowserReportPage(t *testing.T) {
 	if w := browsertest.Eval[int](t, ctx, "document.documentElement.scrollWidth"); w > browsertest.Width {
 		t.Fatalf("report page is %dpx wide on a %dpx phone", w, browsertest.Width)
 	}
-	if got := browsertest.Text(t, ctx, "#m-women_covered .fig-value"); got != "尚未统计" {
-		t.Fatalf("women covered shown as %q, want 尚未统计", got)
+	if got := browsertest.Text(t, ctx, "#m-staff_engaged .fig-value"); got != "尚未统计" {
+		t.Fatalf("staff engaged shown as %q, want 尚未统计", got)
 	}
 	browsertest.NoPageErrors(t, ctx)
 }

@@ -1,0 +1,10 @@
+package report
+
+// The fund's programmes: fund.enrolment.made carries flags for a woman, a student
+// and a teacher or principal; each flag counts 1. A person enrolled in two
+// programmes counts twice (the figures count enrolments, as the fund reports them).
+func init() {
+	Measure("women_covered", EventMeasure{Event: "fund.enrolment.made", Field: "woman"})
+	Measure("students_supported", EventMeasure{Event: "fund.enrolment.made", Field: "student"})
+	Measure("teachers_supported", EventMeasure{Event: "fund.enrolment.made", Field: "teacher"})
+}
