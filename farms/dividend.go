@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math/big"
-	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -14,39 +12,6 @@ import (
 	"fishpond/internal/db"
 	"fishpond/ledger"
 )
-
-// allocate splits total over weights exactly: floor(total*w/sum) each, and the fen
-// left over one each to the largest fractional remainders, ties to the earlier
-// index. Deterministic, never more than total, always exactly total.
-func allocate(total int64, weights []int64) []int64 {
-	out := make([]int64, len(weights))
-	var sum big.Int
-	for _, w := range weights {
-		sum.Add(&sum, big.NewInt(w))
-	}
-	if sum.Sign() == 0 || total == 0 {
-		return out
-	}
-	rems := make([]*big.Int, len(weights))
-	var given int64
-	for i, w := range weights {
-		var q, r big.Int
-		q.QuoRem(new(big.Int).Mul(big.NewInt(total), big.NewInt(w)), &sum, &r)
-		out[i] = q.Int64()
-		rems[i] = &r
-		given += out[i]
-	}
-	idx := make([]int, len(weights))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return rems[idx[a]].Cmp(rems[idx[b]]) > 0 })
-	for k := 0; given < total; k++ {
-		out[idx[k%len(idx)]]++
-		given++
-	}
-	return out
-}
 
 // Dividend is one distribution of profit to the members by shares.
 type Dividend struct {
@@ -109,7 +74,7 @@ func (s *Service) PayDividend(ctx context.Context, p fishpond.Principal, coopID 
 		for i, m := range c.Members {
 			weights[i] = m.Shares
 		}
-		parts := allocate(int64(total), weights)
+		parts := fishpond.Allocate(int64(total), weights)
 		var others fishpond.Money
 		for i, m := range c.Members {
 			amt := fishpond.Money(parts[i])

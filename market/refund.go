@@ -99,7 +99,7 @@ func (s *Store) Refund(ctx context.Context, p fishpond.Principal, req RefundRequ
 			for i, pt := range parts {
 				weights[i] = int64(pt.Amount)
 			}
-			prev, next := allocate(before, weights), allocate(before+int64(req.Amount), weights)
+			prev, next := fishpond.Allocate(before, weights), fishpond.Allocate(before+int64(req.Amount), weights)
 			legs[pa.clearing] -= req.Amount // what leaves to the buyer
 			for i, pt := range parts {
 				d := fishpond.Money(next[i] - prev[i])

@@ -34,39 +34,6 @@ const (
 	CatFundWallet = "wallet"
 )
 
-// allocate splits total over weights exactly: each gets floor(total*w/sum), and
-// the fen left over go one each to the largest fractional remainders, ties to the
-// earlier index. Deterministic, never more than total, always exactly total.
-func allocate(total int64, weights []int64) []int64 {
-	out := make([]int64, len(weights))
-	var sum big.Int
-	for _, w := range weights {
-		sum.Add(&sum, big.NewInt(w))
-	}
-	if sum.Sign() == 0 || total == 0 {
-		return out
-	}
-	rems := make([]*big.Int, len(weights))
-	var given int64
-	for i, w := range weights {
-		var q, r big.Int
-		q.QuoRem(new(big.Int).Mul(big.NewInt(total), big.NewInt(w)), &sum, &r)
-		out[i] = q.Int64()
-		rems[i] = &r
-		given += out[i]
-	}
-	idx := make([]int, len(weights))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return rems[idx[a]].Cmp(rems[idx[b]]) > 0 })
-	for k := 0; given < total; k++ {
-		out[idx[k%len(idx)]]++
-		given++
-	}
-	return out
-}
-
 // Settle pays out a delivered order: one balanced ledger transfer, in the same
 // transaction as the status change, moves the amount received (less refunds) from
 // "awaiting settlement" to the platform fee, each fund's pledge (per item, scaled
@@ -202,7 +169,7 @@ func (s *Store) settlementParts(ctx context.Context, tx *db.Tx, pa platformAccou
 	for i, h := range households {
 		weights[i] = weightOf[h]
 	}
-	for i, amt := range allocate(int64(rest), weights) {
+	for i, amt := range fishpond.Allocate(int64(rest), weights) {
 		if amt == 0 {
 			continue
 		}
