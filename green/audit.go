@@ -108,7 +108,7 @@ func (s *Service) DrawAudit(ctx context.Context, p fishpond.Principal, projectID
 		for _, r := range all {
 			args = append(args, a.ID, r.id)
 		}
-		return insertRows(ctx, tx, "INSERT INTO green_audit_trees (audit_id, tree_id) VALUES ", "", 2, len(all), args)
+		return db.InsertRows(ctx, tx, "INSERT INTO green_audit_trees (audit_id, tree_id) VALUES ", "", 2, len(all), args)
 	})
 	if err != nil {
 		return Audit{}, err

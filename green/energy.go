@@ -144,7 +144,7 @@ func credit(ctx context.Context, tx *db.Tx, userID string, grams int64, at strin
 		collected = green_energy_accounts.collected + excluded.collected, updated_at = excluded.updated_at`, userID, grams, grams, at); err != nil {
 		return fishpond.Internal(err)
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO green_energy_entries (user_id, kind, grams, ref, at) VALUES ", "", 5, len(entries)/5, entries); err != nil {
+	if err := db.InsertRows(ctx, tx, "INSERT INTO green_energy_entries (user_id, kind, grams, ref, at) VALUES ", "", 5, len(entries)/5, entries); err != nil {
 		return fishpond.Internal(err)
 	}
 	return nil

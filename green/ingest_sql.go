@@ -22,7 +22,7 @@ var dropTypes = []string{"text", "text", "text", "bigint", "bigint", "text", "te
 func selectByID(ctx context.Context, tx *db.Tx, ids []any, fn func(scan func(...any) error) error) error {
 	const cols = "SELECT action_id, user_id, kind, quantity, occurred_at, grams, ripe_at, expires_at FROM green_drops WHERE action_id "
 	if tx.Dialect() != db.Postgres {
-		return queryIn(ctx, tx, cols+"IN (%s)", "", ids, fn)
+		return db.QueryIn(ctx, tx, cols+"IN (%s)", "", ids, fn)
 	}
 	return queryRows(ctx, tx, cols+"= ANY(CAST(? AS text[]))", []any{asStrings(ids)}, fn)
 }
@@ -44,7 +44,7 @@ func lockCounters(ctx context.Context, tx *db.Tx, keys []any) (map[string]int64,
 		return nil
 	}
 	if tx.Dialect() != db.Postgres {
-		return used, queryIn(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey IN (%s)", "", keys, fn)
+		return used, db.QueryIn(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey IN (%s)", "", keys, fn)
 	}
 	return used, queryRows(ctx, tx, "SELECT dkey, grams FROM green_daily WHERE dkey = ANY(CAST(? AS text[])) ORDER BY dkey FOR UPDATE", []any{asStrings(keys)}, fn)
 }
@@ -52,7 +52,7 @@ func lockCounters(ctx context.Context, tx *db.Tx, keys []any) (map[string]int64,
 // insertDrops writes n drops given row by row in args (width values a row).
 func insertDrops(ctx context.Context, tx *db.Tx, width, n int, args []any) error {
 	if tx.Dialect() != db.Postgres {
-		return insertRows(ctx, tx, "INSERT INTO green_drops ("+dropColumns+") VALUES ", "", width, n, args)
+		return db.InsertRows(ctx, tx, "INSERT INTO green_drops ("+dropColumns+") VALUES ", "", width, n, args)
 	}
 	cols := columns(args, width, n, dropTypes)
 	q := "INSERT INTO green_drops (" + dropColumns + ") SELECT * FROM unnest("
@@ -80,7 +80,7 @@ func saveCounters(ctx context.Context, tx *db.Tx, keys []any, used map[string]in
 		for _, k := range keys {
 			args = append(args, k, used[k.(string)])
 		}
-		return insertRows(ctx, tx, "INSERT INTO green_daily (dkey, grams) VALUES ", " ON CONFLICT (dkey) DO UPDATE SET grams = excluded.grams", 2, len(keys), args)
+		return db.InsertRows(ctx, tx, "INSERT INTO green_daily (dkey, grams) VALUES ", " ON CONFLICT (dkey) DO UPDATE SET grams = excluded.grams", 2, len(keys), args)
 	}
 	var oldK, newK []string
 	var oldG, newG []int64

@@ -119,7 +119,7 @@ func (s *Service) Redeem(ctx context.Context, p fishpond.Principal, projectID st
 			for range quantity {
 				rows = append(rows, uuid.Must(uuid.NewV7()).String(), pr.ID, c.ID, TreePledged, db.FormatTime(now))
 			}
-			if err := insertRows(ctx, tx, "INSERT INTO green_trees (id, project_id, certificate_id, state, created_at) VALUES ", "", 5, int(quantity), rows); err != nil {
+			if err := db.InsertRows(ctx, tx, "INSERT INTO green_trees (id, project_id, certificate_id, state, created_at) VALUES ", "", 5, int(quantity), rows); err != nil {
 				return fishpond.Internal(err)
 			}
 			ev = events.Event{Type: "green.tree.redeemed", Subject: pr.ID, CountyCode: pr.CountyCode, Payload: map[string]any{"project_id": pr.ID, "count": quantity, "grams": grams}}

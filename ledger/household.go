@@ -103,7 +103,7 @@ func EnsureHouseholdAccounts(ctx context.Context, tx *db.Tx, householdID string)
 		*s.dst(&h) = a
 	}
 	if n > 0 {
-		q := "INSERT INTO ledger_accounts (" + insertAccountColumns + ") VALUES " + repeatRow("(?, ?, ?, ?, ?, ?, ?)", n)
+		q := "INSERT INTO ledger_accounts (" + insertAccountColumns + ") VALUES " + db.RepeatRow("(?, ?, ?, ?, ?, ?, ?)", n)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return h, raced(err, "accounts of "+owner)
 		}
@@ -124,16 +124,4 @@ func (l *Ledger) EnsureHouseholdAccounts(ctx context.Context, householdID string
 		return err
 	})
 	return h, err
-}
-
-func repeatRow(row string, n int) string {
-	var b strings.Builder
-	b.Grow((len(row) + 2) * n)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	return b.String()
 }

@@ -80,7 +80,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	}
 	type stored struct{ id, hash string }
 	existing := map[string]stored{}
-	err := queryIn(ctx, tx, "SELECT idem_key, id, content_hash FROM ledger_transfers WHERE idem_key IN (%s)", "", keys, func(scan func(...any) error) error {
+	err := db.QueryIn(ctx, tx, "SELECT idem_key, id, content_hash FROM ledger_transfers WHERE idem_key IN (%s)", "", keys, func(scan func(...any) error) error {
 		var k, id, h string
 		if err := scan(&k, &id, &h); err != nil {
 			return err
@@ -133,7 +133,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		return err
 	}
 	reversed := map[string]bool{}
-	err = queryIn(ctx, tx, "SELECT original_id FROM ledger_reversals WHERE original_id IN (%s)", "", reversedIDs, func(scan func(...any) error) error {
+	err = db.QueryIn(ctx, tx, "SELECT original_id FROM ledger_reversals WHERE original_id IN (%s)", "", reversedIDs, func(scan func(...any) error) error {
 		var id string
 		err := scan(&id)
 		reversed[id] = true
@@ -157,7 +157,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	}
 	rules := map[string][]*ruleState{}
 	// Locked in id order (as every writer locks rules), applied in creation order.
-	err = queryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved, seq, kinds FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY id", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
+	err = db.QueryIn(ctx, tx, "SELECT id, source_id, dest_id, bp, cap, moved, seq, kinds FROM ledger_rules WHERE status = 'active' AND source_id IN (%s) ORDER BY id", tx.ForUpdate(), setArgs(sources), func(scan func(...any) error) error {
 		r := &ruleState{}
 		var kinds string
 		if err := scan(&r.id, &r.source, &r.dest, &r.bp, &r.cap, &r.moved, &r.seq, &kinds); err != nil {
@@ -263,13 +263,13 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	}
 
 	// Write everything set-wise.
-	if err := insertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", 10, nT, tArgs); err != nil {
+	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", "", 10, nT, tArgs); err != nil {
 		return raced(err, "idempotency key")
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_seq, amount, effective_at, rule_id) VALUES ", 5, nP, pArgs); err != nil {
+	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_seq, amount, effective_at, rule_id) VALUES ", "", 5, nP, pArgs); err != nil {
 		return fishpond.Internal(err)
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", 2, nRv, rvArgs); err != nil {
+	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
 		return raced(err, "reversal")
 	}
 	// Lock order on PostgreSQL: rules, then accounts, each by id.
@@ -307,7 +307,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 
 // loadAccounts reads the facts of the accounts in ids into accts (and cache).
 func loadAccounts(ctx context.Context, tx *db.Tx, ids map[string]struct{}, accts map[string]acctInfo, cache *sync.Map) error {
-	return queryIn(ctx, tx, "SELECT id, kind, currency, seq FROM ledger_accounts WHERE id IN (%s)", "", setArgs(ids), func(scan func(...any) error) error {
+	return db.QueryIn(ctx, tx, "SELECT id, kind, currency, seq FROM ledger_accounts WHERE id IN (%s)", "", setArgs(ids), func(scan func(...any) error) error {
 		var id, kind, cur string
 		var seq int64
 		if err := scan(&id, &kind, &cur, &seq); err != nil {
@@ -360,7 +360,7 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		for _, seq := range part {
 			args = append(args, seq, int64(deltas[seq]))
 		}
-		q := "WITH v(s, d) AS (VALUES " + repeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
+		q := "WITH v(s, d) AS (VALUES " + db.RepeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
 		st, err := tx.Stmt(ctx, q)
 		if err != nil {
 			return fishpond.Internal(err)
@@ -368,74 +368,6 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fishpond.Internal(err)
 		}
-	}
-	return nil
-}
-
-// insertRows writes n rows of width columns with multi-row INSERTs of
-// power-of-two sizes (850 rows: 512 + 256 + 64 + 16 + 2), so that a few cached
-// prepared statements (Tx.Stmt) serve every batch size and SQL is parsed once
-// per database, not once per batch. Chunks stay well under both engines' limits
-// on bound parameters.
-func insertRows(ctx context.Context, tx *db.Tx, prefix string, width, n int, args []any) error {
-	row := "(" + db.Placeholders(width) + ")"
-	per := 1
-	for per*2*width <= 30000 {
-		per *= 2
-	}
-	for n > 0 {
-		k := per
-		for k > n {
-			k /= 2
-		}
-		st, err := tx.Stmt(ctx, prefix+repeatRow(row, k))
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, args[:k*width]...); err != nil {
-			return err
-		}
-		args = args[k*width:]
-		n -= k
-	}
-	return nil
-}
-
-// queryIn runs a query whose %s is an IN list over args, in chunks, calling fn per
-// row. Lists are padded to a power of two by repeating their last value (which
-// changes nothing in an IN list), so a few cached prepared statements serve all.
-func queryIn(ctx context.Context, tx *db.Tx, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
-	const chunk = 4096
-	var padded []any
-	for len(args) > 0 {
-		n := min(chunk, len(args))
-		k := 1
-		for k < n {
-			k *= 2
-		}
-		padded = append(padded[:0], args[:n]...)
-		for len(padded) < k {
-			padded = append(padded, args[n-1])
-		}
-		st, err := tx.Stmt(ctx, fmt.Sprintf(query, db.Placeholders(k))+suffix)
-		if err != nil {
-			return fishpond.Internal(err)
-		}
-		rows, err := st.QueryContext(ctx, padded...)
-		if err != nil {
-			return fishpond.Internal(err)
-		}
-		for rows.Next() {
-			if err := fn(rows.Scan); err != nil {
-				rows.Close()
-				return fishpond.Internal(err)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fishpond.Internal(err)
-		}
-		args = args[n:]
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package green
+package db
 
 import (
 	"context"
@@ -6,14 +6,15 @@ import (
 	"strings"
 
 	"fishpond"
-	"fishpond/internal/db"
 )
 
-// insertRows writes n rows of width columns with multi-row INSERTs of
-// power-of-two sizes, so that a few cached prepared statements (Tx.Stmt) serve
-// every batch size; suffix follows the VALUES list (ON CONFLICT …).
-func insertRows(ctx context.Context, tx *db.Tx, prefix, suffix string, width, n int, args []any) error {
-	row := "(" + db.Placeholders(width) + ")"
+// InsertRows writes n rows of width columns with multi-row INSERTs of
+// power-of-two sizes (850 rows: 512 + 256 + 64 + 16 + 2), so that a few cached
+// prepared statements (Tx.Stmt) serve every batch size and SQL is parsed once per
+// database, not once per batch; suffix follows the VALUES list (ON CONFLICT …).
+// Chunks stay well under both engines' limits on bound parameters.
+func InsertRows(ctx context.Context, tx *Tx, prefix, suffix string, width, n int, args []any) error {
+	row := "(" + Placeholders(width) + ")"
 	per := 1
 	for per*2*width <= 30000 {
 		per *= 2
@@ -23,7 +24,7 @@ func insertRows(ctx context.Context, tx *db.Tx, prefix, suffix string, width, n 
 		for k > n {
 			k /= 2
 		}
-		st, err := tx.Stmt(ctx, prefix+repeatRow(row, k)+suffix)
+		st, err := tx.Stmt(ctx, prefix+RepeatRow(row, k)+suffix)
 		if err != nil {
 			return err
 		}
@@ -36,10 +37,10 @@ func insertRows(ctx context.Context, tx *db.Tx, prefix, suffix string, width, n 
 	return nil
 }
 
-// queryIn runs a query whose %s is an IN list over args, in chunks padded to a
+// QueryIn runs a query whose %s is an IN list over args, in chunks padded to a
 // power of two (repeating the last value changes nothing in an IN list), calling fn
 // per row.
-func queryIn(ctx context.Context, tx *db.Tx, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
+func QueryIn(ctx context.Context, tx *Tx, query, suffix string, args []any, fn func(scan func(...any) error) error) error {
 	const chunk = 4096
 	var padded []any
 	for len(args) > 0 {
@@ -52,7 +53,7 @@ func queryIn(ctx context.Context, tx *db.Tx, query, suffix string, args []any, f
 		for len(padded) < k {
 			padded = append(padded, args[n-1])
 		}
-		st, err := tx.Stmt(ctx, fmt.Sprintf(query, db.Placeholders(k))+suffix)
+		st, err := tx.Stmt(ctx, fmt.Sprintf(query, Placeholders(k))+suffix)
 		if err != nil {
 			return fishpond.Internal(err)
 		}
@@ -75,7 +76,8 @@ func queryIn(ctx context.Context, tx *db.Tx, query, suffix string, args []any, f
 	return nil
 }
 
-func repeatRow(row string, n int) string {
+// RepeatRow repeats a VALUES row n times, comma-separated.
+func RepeatRow(row string, n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		if i > 0 {
