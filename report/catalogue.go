@@ -143,8 +143,8 @@ var Catalogue = []*Metric{
 		DefZh: "报告期内专员走访的县数。", DefEn: "Counties visited by specialists in the period.", Source: "fund.county.visited events",
 		Planned: planned("fund.county.visited", "", CountiesWith, false)},
 	{ID: "volunteer_hours", Capability: "fund", NameZh: "公益时", NameEn: "Volunteer hours", Unit: UnitHours,
-		DefZh: "报告期内记录的员工公益时。", DefEn: "Public-service hours logged by staff in the period.", Source: "fund.volunteer.logged events (hours)",
-		Planned: planned("fund.volunteer.logged", "hours", Total, false)},
+		DefZh: "报告期内记录的员工公益时。", DefEn: "Public-service hours logged by staff in the period.", Source: "fund.volunteer.logged events (minutes, summed and rounded to hours)",
+		Planned: planned("fund.volunteer.logged", "minutes", Total, false)},
 }
 
 var byID = func() map[string]*Metric {

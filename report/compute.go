@@ -203,7 +203,7 @@ func plugValue(ctx context.Context, q db.Querier, m EventMeasure, r Range, place
 		}
 		total := sum(upto, m.fact(), keep)
 		if m.Kind == Cumulative {
-			return val(total), nil
+			return val(m.scale(total)), nil
 		}
 		cut := addMonths(r.To, -3)
 		var before int64
@@ -234,7 +234,7 @@ func plugValue(ctx context.Context, q db.Querier, m EventMeasure, r Range, place
 		}
 		return val(int64(len(seen))), nil
 	}
-	return val(sum(f, m.fact(), keep)), nil
+	return val(m.scale(sum(f, m.fact(), keep))), nil
 }
 
 func loadPlaces(ctx context.Context, q db.Querier) (map[string]place, error) {

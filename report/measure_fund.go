@@ -7,4 +7,6 @@ func init() {
 	Measure("women_covered", EventMeasure{Event: "fund.enrolment.made", Field: "woman"})
 	Measure("students_supported", EventMeasure{Event: "fund.enrolment.made", Field: "student"})
 	Measure("teachers_supported", EventMeasure{Event: "fund.enrolment.made", Field: "teacher"})
+	// fund.volunteer.logged carries whole minutes (its hours are fractional).
+	Measure("volunteer_hours", EventMeasure{Event: "fund.volunteer.logged", Field: "minutes", Divisor: 60})
 }

@@ -68,6 +68,7 @@ func TestPluggedCapabilities(t *testing.T) {
 			ev("fund.enrolment.made", other, map[string]any{"woman": true, "student": true, "teacher": false}),
 			ev("fund.enrolment.made", other, map[string]any{"woman": false, "student": false, "teacher": true}),
 			ev("fund.volunteer.logged", povertyCounty, map[string]any{"minutes": 90, "hours": 1.5}),
+			ev("fund.volunteer.logged", other, map[string]any{"minutes": 45, "hours": 0.75}),
 		)
 		drain(t, c)
 		facts := mustEqualRebuild(t, d)
@@ -102,13 +103,14 @@ func TestPluggedCapabilities(t *testing.T) {
 			"women_covered":                 2,
 			"students_supported":            1,
 			"teachers_supported":            1,
+			"volunteer_hours":               2, // 135 minutes, rounded to the hour
 		}
 		for id, v := range want {
 			if f := rep.Figure(id); f.Status != report.Measured || f.V != v {
 				t.Errorf("%s = %+v, want %d", id, f.Value, v)
 			}
 		}
-		for _, id := range []string{"loan_borrowers", "green_jobs", "staff_engaged", "counties_visited", "volunteer_hours"} {
+		for _, id := range []string{"loan_borrowers", "green_jobs", "staff_engaged", "counties_visited"} {
 			if f := rep.Figure(id); f.Status != report.NotMeasured {
 				t.Errorf("%s = %+v, want not measured", id, f.Value)
 			}

@@ -38,6 +38,17 @@ type EventMeasure struct {
 	Kind  Kind   // how the figure is formed; Total if empty
 	// PovertyOnly keeps only events of the 832 national poverty counties.
 	PovertyOnly bool
+	// Divisor, when above 1, turns the summed field into the metric's unit,
+	// rounding half up: minutes logged into volunteer hours (Divisor 60).
+	Divisor int64
+}
+
+// scale applies the divisor to a summed figure.
+func (m EventMeasure) scale(v int64) int64 {
+	if m.Divisor <= 1 {
+		return v
+	}
+	return (v + m.Divisor/2) / m.Divisor
 }
 
 func (m EventMeasure) fact() string {
