@@ -2,6 +2,7 @@ package credit_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,7 +142,7 @@ func TestSeedLoanRepaidFromHarvestSales(t *testing.T) {
 		}
 		f.verify(t)
 		evs, err := events.New(d, nil).Read(ctx, 0, []string{"credit.loan.disbursed", "credit.loan.repaid"}, 10)
-		if err != nil || len(evs) != 2 || evs[0].CountyCode != povertyCounty {
+		if err != nil || len(evs) != 2 || evs[0].CountyCode != povertyCounty || !strings.Contains(string(evs[0].Payload), `"new_borrower":1`) {
 			t.Fatalf("events %+v %v", evs, err)
 		}
 		// The report's figures: lent in a poverty county in 2020H1, repaid on time in 2020H2.

@@ -192,9 +192,19 @@ func (s *Service) disburse(ctx context.Context, tx *db.Tx, now time.Time, app *A
 	if err := tx.QueryRowContext(ctx, "SELECT poverty FROM counties WHERE code = ?", l.CountyCode).Scan(&poverty); err != nil {
 		return Loan{}, err
 	}
+	// new_borrower is 1 for a household's first loan, so the report can count
+	// borrowers rather than loans.
+	var earlier int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_loans WHERE household_id = ? AND id <> ?", l.HouseholdID, l.ID).Scan(&earlier); err != nil {
+		return Loan{}, err
+	}
+	newBorrower := 0
+	if earlier == 0 {
+		newBorrower = 1
+	}
 	if err := events.Append(ctx, tx, now, events.Event{Type: "credit.loan.disbursed", Subject: l.ID, CountyCode: l.CountyCode,
 		Payload: map[string]any{"loan_id": l.ID, "fen": int64(l.Principal), "borrower_kind": l.BorrowerKind, "purpose": pr.Purpose,
-			"repayment": pr.Repayment, "poverty_county": poverty == 1}}); err != nil {
+			"repayment": pr.Repayment, "poverty_county": poverty == 1, "new_borrower": newBorrower}}); err != nil {
 		return Loan{}, err
 	}
 	return loadLoan(ctx, tx, l.ID, "")

@@ -1,8 +1,8 @@
 package report
 
-// Microcredit (credit/): money lent in poverty counties. loan_borrowers stays
-// unmeasured: credit.loan.disbursed says nothing about whether the borrower is new,
-// and a count of loans is not a count of first-time borrowers.
+// Microcredit (credit/): money lent and first-time borrowers in poverty counties.
 func init() {
 	Measure("loan_amount_fen", EventMeasure{Event: "credit.loan.disbursed", Field: "fen", PovertyOnly: true})
+	// new_borrower is 1 on a household's first loan.
+	Measure("loan_borrowers", EventMeasure{Event: "credit.loan.disbursed", Field: "new_borrower", PovertyOnly: true})
 }

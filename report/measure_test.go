@@ -52,7 +52,8 @@ func TestPluggedCapabilities(t *testing.T) {
 			ev("live.session.started", rich, map[string]any{"anchor_id": "a3"}),
 			ev("live.session.ended", povertyCounty, map[string]any{"anchor_id": "a1", "poverty_county": true, "minutes": 30, "orders": 3, "gmv_fen": 1500}),
 			ev("live.session.ended", other, map[string]any{"anchor_id": "a2", "poverty_county": true, "minutes": 45, "orders": 5, "gmv_fen": 2500}),
-			ev("credit.loan.disbursed", povertyCounty, map[string]any{"loan_id": "l1", "fen": 100000, "borrower_kind": "household", "poverty_county": true}),
+			ev("credit.loan.disbursed", povertyCounty, map[string]any{"loan_id": "l1", "fen": 100000, "borrower_kind": "household", "poverty_county": true, "new_borrower": 1}),
+			ev("credit.loan.disbursed", povertyCounty, map[string]any{"loan_id": "l3", "fen": 20000, "borrower_kind": "household", "poverty_county": true, "new_borrower": 0}),
 			ev("credit.loan.disbursed", rich, map[string]any{"loan_id": "l2", "fen": 50000, "borrower_kind": "household", "poverty_county": false}),
 			ev("insurance.household.enrolled", povertyCounty, map[string]any{"plan_id": "p1", "persons": 3, "premium_fen": 36000, "fund": "f"}),
 			ev("logistics.parcel.sent", povertyCounty, map[string]any{"parcel_id": "p1", "poverty_county": true, "weight_g": 500}),
@@ -94,7 +95,8 @@ func TestPluggedCapabilities(t *testing.T) {
 			"live_counties":                 3,
 			"live_provinces":                3,
 			"farmer_anchors":                3,
-			"loan_amount_fen":               100000,
+			"loan_amount_fen":               120000,
+			"loan_borrowers":                1,
 			"insured_households":            1,
 			"parcels_from_poverty_counties": 2,
 			"stations_in_poverty_counties":  1,
@@ -110,7 +112,7 @@ func TestPluggedCapabilities(t *testing.T) {
 				t.Errorf("%s = %+v, want %d", id, f.Value, v)
 			}
 		}
-		for _, id := range []string{"loan_borrowers", "green_jobs", "staff_engaged", "counties_visited"} {
+		for _, id := range []string{"green_jobs", "staff_engaged", "counties_visited"} {
 			if f := rep.Figure(id); f.Status != report.NotMeasured {
 				t.Errorf("%s = %+v, want not measured", id, f.Value)
 			}
