@@ -273,7 +273,8 @@ func (g *gen) income(ctx context.Context, hs []genHousehold, progress func(strin
 		}
 		reqs = append(reqs, incomePlan(g.cfg.Seed, h, a)...)
 		if i%500 == 0 {
-			progress(StageIncome, 0, int64(len(hs)*7))
+			// Opening the accounts: the first part of the stage's work.
+			progress(StageIncome, int64(i), int64(len(hs)*8))
 		}
 	}
 	var (
@@ -295,7 +296,7 @@ func (g *gen) income(ctx context.Context, hs []genHousehold, progress func(strin
 					first = err
 				}
 				if done%1000 == 0 {
-					progress(StageIncome, done, int64(len(reqs)))
+					progress(StageIncome, int64(len(hs))+done, int64(len(hs)+len(reqs)))
 				}
 				mu.Unlock()
 			}
@@ -311,7 +312,7 @@ func (g *gen) income(ctx context.Context, hs []genHousehold, progress func(strin
 	}
 	g.res.Transfers = int64(len(reqs))
 	g.res.Rows += 3 * int64(len(reqs)) // a transfer and its two postings
-	progress(StageIncome, int64(len(reqs)), int64(len(reqs)))
+	progress(StageIncome, int64(len(hs)+len(reqs)), int64(len(hs)+len(reqs)))
 	return nil
 }
 
@@ -326,8 +327,9 @@ func (g *gen) assess(ctx context.Context, hs []genHousehold) error {
 	} else if err != nil {
 		return err
 	}
-	// A county's rural population: its registered people are a few percent of it.
-	// The factor scales both, so poverty incidence keeps its real size.
+	// A county's rural population: 6–12 times its registered people, so the people
+	// still poor after 2018 are some 3–6% of it (the poor areas' 2018 incidence was
+	// 4.2%). The factor scales both, so incidence keeps its real size.
 	people := map[string]int64{}
 	for _, h := range hs {
 		people[h.county] += int64(h.size)
@@ -354,7 +356,7 @@ func (g *gen) assess(ctx context.Context, hs []genHousehold) error {
 			continue
 		}
 		rng := rand.New(rand.NewPCG(seedOf(g.cfg.Seed, ":pop:", code), 3))
-		pop := n * int64(9+rng.IntN(9))
+		pop := n * int64(6+rng.IntN(7))
 		if err := asr.SetRuralPopulation(ctx, fishpond.System, code, HouseholdYear, pop, "生成数据 / generated figure"); err != nil {
 			return err
 		}
