@@ -440,7 +440,7 @@ func (g *gen) orders(ctx context.Context) error {
 		g.res.AnchorGMVFen += done.AnchorGMVFen
 		seq += int64(len(batchOrders))
 		if g.cfg.Progress != nil {
-			g.cfg.Progress(Progress{Orders: g.res.Orders, TotalOrders: max(g.total, g.res.Orders), Rows: g.res.Rows, Elapsed: time.Since(g.start)})
+			g.cfg.Progress(Progress{Stage: StageOrders, Orders: g.res.Orders, TotalOrders: max(g.total, g.res.Orders), Rows: g.res.Rows, Elapsed: time.Since(g.start)})
 		}
 	}
 	return nil

@@ -164,6 +164,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	province := fs.String("province", "", "province scale: province code (default 62)")
 	anchor := fs.String("anchor", "2018H1", "the calibrated half-year")
 	resume := fs.Bool("resume", false, "continue an interrupted run with the same flags")
+	noHouseholds := fs.Bool("no-households", false, "write no registered households, 2018 income or assessment")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -176,6 +177,9 @@ func runGenerate(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg := generate.Config{Scale: *scale, Factor: *factor, Seed: *seed, Province: *province, Anchor: *anchor, Resume: *resume, Progress: generateProgress(os.Stderr)}
+	if !*noHouseholds {
+		cfg.Households = &generate.Services{Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor}
+	}
 	if *counties != "" {
 		cfg.Counties = strings.Split(*counties, ",")
 	}
@@ -188,12 +192,24 @@ func runGenerate(ctx context.Context, args []string) error {
 		res.Counties, res.Shops, res.Products, res.Orders, res.Lines, res.Refunds, res.Rows, res.Duration.Round(time.Millisecond),
 		res.RowsPerSecond(), float64(res.Orders)/res.Duration.Seconds())
 	fmt.Printf("%s poverty-county sales: %.2f yuan\n", cfg.Anchor, float64(res.AnchorGMVFen)/100)
+	if cfg.Households != nil {
+		fmt.Printf("households: %d registered now (%d people in all), %d income transfers; %d assessment: %d exited, %d marginal; %s (%.0f households/s)\n",
+			res.Households, res.People, res.Transfers, generate.HouseholdYear, res.Exited, res.Marginal, res.HouseholdDuration.Round(time.Millisecond),
+			float64(res.Households)/res.HouseholdDuration.Seconds())
+	}
 	return nil
 }
 
 // generateProgress draws "[#####     ] 52% 1,234,567 orders 180,000 rows/s" on one line.
 func generateProgress(w io.Writer) func(generate.Progress) {
 	return func(p generate.Progress) {
+		if p.Stage != "" && p.Stage != generate.StageOrders {
+			frac := min(1, float64(p.Done)/float64(max(p.Total, 1)))
+			n := int(frac * 30)
+			fmt.Fprintf(w, "\r[%s%s] %3.0f%% %s %d/%d, %.0f rows/s, %s   ", strings.Repeat("#", n), strings.Repeat(" ", 30-n), frac*100, p.Stage, p.Done, p.Total,
+				float64(p.Rows)/p.Elapsed.Seconds(), p.Elapsed.Round(time.Second))
+			return
+		}
 		frac := float64(p.Orders) / float64(max(p.TotalOrders, 1))
 		if frac > 1 {
 			frac = 1
