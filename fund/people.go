@@ -70,7 +70,9 @@ func (s *Service) PostSpecialist(ctx context.Context, p fishpond.Principal, in S
 		if err != nil {
 			return fishpond.Internal(err)
 		}
-		return nil
+		// The report's "counties visited": a specialist posted to a county.
+		return events.Append(ctx, tx, s.now(), events.Event{Type: "fund.specialist.posted", Subject: sp.ID, CountyCode: sp.CountyCode,
+			Payload: map[string]any{"specialist_id": sp.ID, "starts_on": sp.StartsOn, "ends_on": sp.EndsOn}})
 	})
 	if err != nil {
 		return Specialist{}, err

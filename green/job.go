@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fishpond"
+	"fishpond/events"
 	"fishpond/internal/db"
 	"fishpond/ledger"
 
@@ -70,7 +71,9 @@ func (s *Service) AssignJob(ctx context.Context, p fishpond.Principal, projectID
 		if err != nil {
 			return fishpond.Internal(err)
 		}
-		return nil
+		// The report's "green jobs": a job given to a registered household.
+		return events.Append(ctx, tx, j.CreatedAt, events.Event{Type: "green.job.assigned", Subject: j.ID, CountyCode: j.CountyCode,
+			Payload: map[string]any{"job_id": j.ID, "project_id": j.ProjectID, "kind": j.Kind}})
 	})
 	return j, err
 }

@@ -9,4 +9,6 @@ func init() {
 	Measure("teachers_supported", EventMeasure{Event: "fund.enrolment.made", Field: "teacher"})
 	// fund.volunteer.logged carries whole minutes (its hours are fractional).
 	Measure("volunteer_hours", EventMeasure{Event: "fund.volunteer.logged", Field: "minutes", Divisor: 60})
+	// fund.specialist.posted: a county with a specialist posted in the period.
+	Measure("counties_visited", EventMeasure{Event: "fund.specialist.posted", Kind: CountiesWith})
 }

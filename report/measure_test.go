@@ -65,6 +65,10 @@ func TestPluggedCapabilities(t *testing.T) {
 			ev("green.tree.planted", povertyCounty, map[string]any{"project_id": "g1", "count": 30}),
 			ev("green.tree.planted", other, map[string]any{"project_id": "g2", "count": 12}),
 			ev("green.job.paid", povertyCounty, map[string]any{"project_id": "g1", "kind": "planting", "fen": 9000}),
+			ev("green.job.assigned", povertyCounty, map[string]any{"job_id": "j1", "project_id": "g1", "kind": "planting"}),
+			ev("green.job.assigned", other, map[string]any{"job_id": "j2", "project_id": "g2", "kind": "guarding"}),
+			ev("fund.specialist.posted", povertyCounty, map[string]any{"specialist_id": "s1"}),
+			ev("fund.specialist.posted", povertyCounty, map[string]any{"specialist_id": "s2"}),
 			ev("fund.enrolment.made", povertyCounty, map[string]any{"woman": true, "student": false, "teacher": false}),
 			ev("fund.enrolment.made", other, map[string]any{"woman": true, "student": true, "teacher": false}),
 			ev("fund.enrolment.made", other, map[string]any{"woman": false, "student": false, "teacher": true}),
@@ -106,13 +110,15 @@ func TestPluggedCapabilities(t *testing.T) {
 			"students_supported":            1,
 			"teachers_supported":            1,
 			"volunteer_hours":               2, // 135 minutes, rounded to the hour
+			"green_jobs":                    2,
+			"counties_visited":              1,
 		}
 		for id, v := range want {
 			if f := rep.Figure(id); f.Status != report.Measured || f.V != v {
 				t.Errorf("%s = %+v, want %d", id, f.Value, v)
 			}
 		}
-		for _, id := range []string{"green_jobs", "staff_engaged", "counties_visited"} {
+		for _, id := range []string{"staff_engaged"} {
 			if f := rep.Figure(id); f.Status != report.NotMeasured {
 				t.Errorf("%s = %+v, want not measured", id, f.Value)
 			}
