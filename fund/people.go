@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fishpond"
 	"fishpond/events"
@@ -71,8 +72,11 @@ func (s *Service) PostSpecialist(ctx context.Context, p fishpond.Principal, in S
 			return fishpond.Internal(err)
 		}
 		// The report's "counties visited": a specialist posted to a county.
-		return events.Append(ctx, tx, s.now(), events.Event{Type: "fund.specialist.posted", Subject: sp.ID, CountyCode: sp.CountyCode,
-			Payload: map[string]any{"specialist_id": sp.ID, "starts_on": sp.StartsOn, "ends_on": sp.EndsOn}})
+		if err := events.Append(ctx, tx, s.now(), events.Event{Type: "fund.specialist.posted", Subject: sp.ID, CountyCode: sp.CountyCode,
+			Payload: map[string]any{"specialist_id": sp.ID, "starts_on": sp.StartsOn, "ends_on": sp.EndsOn}}); err != nil {
+			return err
+		}
+		return staffEngaged(ctx, tx, s.now(), sp.StaffRef, sp.ID, sp.CountyCode)
 	})
 	if err != nil {
 		return Specialist{}, err
@@ -211,9 +215,12 @@ func (s *Service) LogVolunteer(ctx context.Context, p fishpond.Principal, in Vol
 			}
 			return fishpond.Internal(err)
 		}
-		return events.Append(ctx, tx, now, events.Event{Type: "fund.volunteer.logged", Subject: v.ID, CountyCode: v.CountyCode, Payload: map[string]any{
+		if err := events.Append(ctx, tx, now, events.Event{Type: "fund.volunteer.logged", Subject: v.ID, CountyCode: v.CountyCode, Payload: map[string]any{
 			"entry_id": v.ID, "county": v.CountyCode, "minutes": v.Minutes, "hours": float64(v.Minutes) / 60, "served_on": v.ServedOn,
-		}})
+		}}); err != nil {
+			return err
+		}
+		return staffEngaged(ctx, tx, now, v.StaffRef, v.ID, v.CountyCode)
 	})
 	if err != nil {
 		return VolunteerEntry{}, err
@@ -285,4 +292,20 @@ func (s *Service) Volunteers(ctx context.Context, p fishpond.Principal, year int
 		sum.Recent = append(sum.Recent, v)
 	}
 	return sum, rows.Err()
+}
+
+// staffEngaged appends fund.staff.engaged the first time a member of staff gives
+// volunteer time or is posted as a specialist, so the report can count distinct
+// staff engaged (a stock) from events. rowID is the row just written, which the
+// check leaves out. Its subject is the row's opaque ID, never the staff reference.
+func staffEngaged(ctx context.Context, tx *db.Tx, now time.Time, staffRef, rowID, county string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM fund_volunteer_hours WHERE staff_ref = ? AND id <> ?)
+		+ (SELECT COUNT(*) FROM fund_specialists WHERE staff_ref = ? AND id <> ?)`, staffRef, rowID, staffRef, rowID).Scan(&n); err != nil {
+		return fishpond.Internal(err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return events.Append(ctx, tx, now, events.Event{Type: "fund.staff.engaged", Subject: rowID, CountyCode: county, Payload: map[string]any{"first_row": rowID}})
 }

@@ -11,4 +11,6 @@ func init() {
 	Measure("volunteer_hours", EventMeasure{Event: "fund.volunteer.logged", Field: "minutes", Divisor: 60})
 	// fund.specialist.posted: a county with a specialist posted in the period.
 	Measure("counties_visited", EventMeasure{Event: "fund.specialist.posted", Kind: CountiesWith})
+	// fund.staff.engaged: a member of staff's first volunteer entry or posting.
+	Measure("staff_engaged", EventMeasure{Event: "fund.staff.engaged", Kind: Cumulative})
 }

@@ -239,8 +239,15 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		if f := rep.Figure("live_sessions"); f.Status != report.Measured || f.V != 2 {
 			t.Errorf("plugged live_sessions = %+v, want 2", f.Value)
 		}
-		if f := rep.Figure("staff_engaged"); f.Status != report.NotMeasured {
-			t.Errorf("staff_engaged = %+v; a metric no event measures must be not measured, never zero", f.Value)
+		// A metric whose capability is not plugged in says so, never zero.
+		report.UnplugForTest("staff_engaged")
+		unplugged, err := report.Build(ctx, d.Read(), rg, *w.now, false)
+		report.Measure("staff_engaged", report.EventMeasure{Event: "fund.staff.engaged", Kind: report.Cumulative})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := unplugged.Figure("staff_engaged"); f.Status != report.NotMeasured {
+			t.Errorf("unplugged staff_engaged = %+v; a metric no event measures must be not measured, never zero", f.Value)
 		}
 		if f := rep.Figure("agri_sales_yoy_bp"); f.Status != report.NoBase {
 			t.Errorf("YoY with no sales a year earlier = %+v, want no_base", f.Value)
