@@ -123,16 +123,8 @@ func (s *Service) SignAgreement(ctx context.Context, p fishpond.Principal, coopI
 		case !errors.Is(err, sql.ErrNoRows):
 			return internal(err)
 		}
-		if in.HouseholdID != "" {
-			county, err := householdCounty(ctx, tx, in.HouseholdID)
-			switch {
-			case fishpond.Code(err) == fishpond.ENotFound:
-				f["household_id"] = "不是建档立卡户 not a registered household"
-			case err != nil:
-				return err
-			case county != co.CountyCode:
-				f["household_id"] = "不是合作社所在县的农户 not a household of the cooperative's county"
-			}
+		if err := checkCoopHousehold(ctx, tx, in.HouseholdID, co.CountyCode, f); err != nil {
+			return err
 		}
 		if len(f) > 0 {
 			return fishpond.Invalid("收购协议有误 invalid purchase agreement", f)

@@ -163,16 +163,8 @@ func (s *Service) SignContract(ctx context.Context, p fishpond.Principal, coopID
 		case !errors.Is(err, sql.ErrNoRows):
 			return internal(err)
 		}
-		if in.HouseholdID != "" {
-			county, err := householdCounty(ctx, tx, in.HouseholdID)
-			switch {
-			case fishpond.Code(err) == fishpond.ENotFound:
-				f["household_id"] = "不是建档立卡户 not a registered household"
-			case err != nil:
-				return err
-			case county != co.CountyCode:
-				f["household_id"] = "不是合作社所在县的农户 not a household of the cooperative's county"
-			}
+		if err := checkCoopHousehold(ctx, tx, in.HouseholdID, co.CountyCode, f); err != nil {
+			return err
 		}
 		if len(f) > 0 {
 			return fishpond.Invalid("合同信息有误 invalid contract", f)

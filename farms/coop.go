@@ -183,6 +183,24 @@ func checkHousehold(ctx context.Context, q db.Querier, id, field string, f map[s
 	return internal(err)
 }
 
+// checkCoopHousehold notes in f when a household named ("" is none) is not a
+// registered household of the cooperative's county; other errors are returned.
+func checkCoopHousehold(ctx context.Context, q db.Querier, householdID, county string, f map[string]string) error {
+	if householdID == "" {
+		return nil
+	}
+	got, err := householdCounty(ctx, q, householdID)
+	switch {
+	case fishpond.Code(err) == fishpond.ENotFound:
+		f["household_id"] = "不是建档立卡户 not a registered household"
+	case err != nil:
+		return err
+	case got != county:
+		f["household_id"] = "不是合作社所在县的农户 not a household of the cooperative's county"
+	}
+	return nil
+}
+
 // householdCounty is the county a registered household belongs to.
 func householdCounty(ctx context.Context, q db.Querier, id string) (string, error) {
 	var county string
