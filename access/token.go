@@ -70,11 +70,16 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (User, error) {
 	if !strings.HasPrefix(plain, "fpt_") {
 		return User{}, unauth
 	}
+	hash := hashSecret(plain)
+	now := s.clock.Now()
+	if c, ok := s.tokens.get(hash, now, s.TokenCacheTTL); ok {
+		s.touch(c.id, now)
+		return c.user, nil
+	}
 	var id, userID string
 	var exp, revoked sql.NullString
-	err := s.db.Read().QueryRowContext(ctx, "SELECT id, user_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?", hashSecret(plain)).
+	err := s.db.Read().QueryRowContext(ctx, "SELECT id, user_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?", hash).
 		Scan(&id, &userID, &exp, &revoked)
-	now := s.clock.Now()
 	if err != nil || revoked.Valid || (exp.Valid && db.MustTime(exp.String).Before(now)) {
 		return User{}, unauth
 	}
@@ -82,6 +87,11 @@ func (s *Service) TokenUser(ctx context.Context, plain string) (User, error) {
 	if err != nil || u.Disabled {
 		return User{}, unauth
 	}
+	c := cachedToken{id: id, user: u, at: now}
+	if exp.Valid {
+		c.expires = db.MustTime(exp.String)
+	}
+	s.tokens.put(hash, c)
 	s.touch(id, now)
 	return u, nil
 }
@@ -136,6 +146,9 @@ func optTime(s sql.NullString) *time.Time {
 
 // RevokeToken stops a token from working; revoking twice is harmless.
 func (s *Service) RevokeToken(ctx context.Context, p fishpond.Principal, tokenID string) error {
+	// Forgotten after the commit, so a concurrent lookup cannot cache the token again
+	// from the state before the revocation.
+	defer s.tokens.forget(func(c cachedToken) bool { return c.id == tokenID })
 	return wrap(s.db.InTx(ctx, func(tx *db.Tx) error {
 		var owner string
 		if err := tx.QueryRowContext(ctx, "SELECT user_id FROM api_tokens WHERE id = ?", tokenID).Scan(&owner); err != nil {

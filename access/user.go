@@ -61,11 +61,17 @@ type Service struct {
 	SessionTTL time.Duration
 	// touched remembers when each token's last use was written (token id -> time).
 	touched sync.Map
+	// TokenCacheTTL is how long a resolved bearer token is trusted without reading
+	// the database again (0 turns the cache off). Revoking a token or disabling a
+	// user clears the cache of this process at once; other processes serving the
+	// same database notice within the TTL.
+	TokenCacheTTL time.Duration
+	tokens        tokenCache
 }
 
 // New builds the service.
 func New(d *db.DB, clock fishpond.Clock) *Service {
-	return &Service{db: d, clock: clock, limiter: newLoginLimiter(), SessionTTL: 12 * time.Hour}
+	return &Service{db: d, clock: clock, limiter: newLoginLimiter(), SessionTTL: 12 * time.Hour, TokenCacheTTL: 2 * time.Second}
 }
 
 var loginName = regexp.MustCompile(`^[a-zA-Z0-9_.@-]{3,64}$`)
@@ -303,6 +309,8 @@ func (s *Service) SetDisabled(ctx context.Context, p fishpond.Principal, userID 
 	if disabled {
 		v = 1
 	}
+	// Forgetting cached tokens is always safe, so it happens whatever the outcome.
+	defer s.tokens.forget(func(c cachedToken) bool { return c.user.ID == userID })
 	return wrap(s.db.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ? WHERE id = ?", v, userID)
 		if err != nil {
