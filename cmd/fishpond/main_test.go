@@ -207,6 +207,20 @@ func TestOperatorWorkflow(t *testing.T) {
 			if code, body := get(t, s.base+"/metrics", ""); code != 200 || !strings.Contains(body, "fishpond_http_requests_total") {
 				t.Fatalf("metrics: %d", code)
 			}
+			// Every capability's public pages are served by the binary, not only
+			// by tests that build the web server themselves.
+			// (An unregistered path redirects to the login page, so redirects are not followed.)
+			noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			for _, p := range []string{"/shop", "/channel", "/live", "/farms", "/logistics", "/track", "/reports", "/partners/apply"} {
+				res, err := noFollow.Get(s.base + p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					t.Errorf("GET %s anonymously: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+				}
+			}
 			if name == "sqlite" {
 				dest := filepath.Join(t.TempDir(), "backup.db")
 				mustRun(t, "", append([]string{"backup", dest}, common...)...)
