@@ -22,6 +22,7 @@ import (
 
 	"fishpond"
 	"fishpond/internal/db"
+	"fishpond/internal/secret"
 	"fishpond/registry"
 	"fishpond/report"
 )
@@ -68,6 +69,10 @@ type Config struct {
 	// scale), posts their 2018 income and assesses 2018 (see households.go). Nil
 	// generates no households: the demo's counties have their own.
 	Households *Services
+	// LiveKeys, when set, also writes a live-selling history (live.go): certified
+	// anchors, their rooms (stream keys sealed with these keys) and broadcasts that
+	// sell part of each month's sales. Nil writes none (the demo has its own).
+	LiveKeys *secret.Keys
 }
 
 // Progress is reported after each transaction.
@@ -93,6 +98,9 @@ type Result struct {
 	// generated households' income transfers.
 	Households, People, Exited, Marginal, Transfers int64
 	HouseholdDuration                               time.Duration
+	// The live-selling history: anchors written by this run, broadcasts, and the
+	// sales placed during them (all months).
+	LiveAnchors, LiveSessions, LiveGMVFen int64
 }
 
 // RowsPerSecond is the write rate of the run.
@@ -160,9 +168,18 @@ func Run(ctx context.Context, d *db.DB, cfg Config) (Result, error) {
 	if err := g.catalogue(ctx, n > 0); err != nil {
 		return Result{}, err
 	}
-	g.plan(share)
+	base := g.plan(share)
+	g.planLive(share, base)
+	if err := g.writeAnchors(ctx); err != nil {
+		return g.res, err
+	}
 	if err := g.orders(ctx); err != nil {
 		return g.res, err
+	}
+	if len(g.anchors) > 0 {
+		if err := drainReport(ctx, g.d); err != nil {
+			return g.res, err
+		}
 	}
 	if cfg.Households != nil {
 		if err := g.households(ctx, householdCounties(cfg, all, cs)); err != nil {

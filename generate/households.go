@@ -12,6 +12,7 @@ import (
 	"fishpond"
 	"fishpond/assess"
 	"fishpond/events"
+	"fishpond/internal/db"
 	"fishpond/ledger"
 	"fishpond/registry"
 	"fishpond/report"
@@ -366,14 +367,16 @@ func (g *gen) assess(ctx context.Context, hs []genHousehold) error {
 		return fmt.Errorf("assess %d: %w", HouseholdYear, err)
 	}
 	g.res.Exited, g.res.Marginal = int64(rep.ByStatus[assess.StatusExited]), int64(rep.ByStatus[assess.StatusMarginal])
-	c := report.NewConsumer(events.New(g.d, nil))
+	return drainReport(ctx, g.d)
+}
+
+// drainReport folds every event not yet folded into the report's aggregates.
+func drainReport(ctx context.Context, d *db.DB) error {
+	c := report.NewConsumer(events.New(d, nil))
 	for {
 		n, err := c.ProcessBatch(ctx)
-		if err != nil {
+		if err != nil || n == 0 {
 			return err
-		}
-		if n == 0 {
-			return nil
 		}
 	}
 }

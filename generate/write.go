@@ -49,6 +49,9 @@ type gen struct {
 	resumeFrom int64
 	start      time.Time
 	res        Result
+	// The live-selling history (live.go): anchors, and broadcasts by month and county.
+	anchors  []*liveAnchor
+	sessions map[cellKey][]*liveSession
 }
 
 func (g *gen) id() string { return g.idAt(time.Time{}) }
@@ -56,22 +59,7 @@ func (g *gen) id() string { return g.idAt(time.Time{}) }
 // idAt is a UUIDv7 for instant at (its first 48 bits the Unix milliseconds, the
 // rest drawn from the seeded generator): orders written month after month then
 // land near each other in the primary-key index, as the market's own UUIDv7s do.
-func (g *gen) idAt(at time.Time) string {
-	var b [16]byte
-	for i := 0; i < 16; i += 8 {
-		v := g.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
-	ms := at.UnixMilli()
-	for i := 0; i < 6; i++ {
-		b[i] = byte(ms >> (8 * (5 - i)))
-	}
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func (g *gen) idAt(at time.Time) string { return idFrom(g.rng, at) }
 
 func (g *gen) between(lo, hi int64) int64 { return lo + g.rng.Int64N(hi-lo+1) }
 
@@ -222,8 +210,9 @@ func (g *gen) channelCounties() (map[string]bool, int) {
 
 // plan sets each month's and county's sales target: seasonal, growing by
 // YearOnYear a year, scaled so the anchor half-year sums to the published figure
-// times the factor (times the scale's share of the country).
-func (g *gen) plan(share float64) {
+// times the factor (times the scale's share of the country). It returns the
+// months' relative sales.
+func (g *gen) plan(share float64) []float64 {
 	from := addMonths(g.anchor.From, -12)
 	to := addMonths(g.anchor.To, 6)
 	for m := from; m <= to; m = addMonths(m, 1) {
@@ -265,6 +254,7 @@ func (g *gen) plan(share float64) {
 		g.target[m] = t
 	}
 	g.total = int64(all / avg)
+	return base
 }
 
 func addMonths(m string, n int) string {
@@ -294,18 +284,8 @@ func (g *gen) orders(ctx context.Context) error {
 	for next < len(cells) {
 		// Draw this transaction's orders first, so a retried transaction writes
 		// the same rows.
-		type line struct {
-			p   product
-			qty int64
-		}
-		type order struct {
-			id, shop, county, category string
-			lines                      []line
-			total, refunded            int64
-			placed                     time.Time
-			refundAt                   time.Time
-		}
 		var batchOrders []order
+		var batchSessions []*liveSession
 		for next < len(cells) && len(batchOrders) < g.cfg.TxOrders {
 			c := cells[next]
 			next++
@@ -313,43 +293,36 @@ func (g *gen) orders(ctx context.Context) error {
 			target := g.target[c.month][c.county]
 			ms, _ := time.ParseInLocation("2006-01", c.month, fishpond.ChinaTime)
 			span := ms.AddDate(0, 1, 0).Sub(ms)
+			// The cell's live sessions sell part of its sales first, inside their
+			// broadcasts; the rest of the month's orders make up the target.
+			for _, ls := range g.sessions[cellKey{c.month, c.county}] {
+				var acc int64
+				for {
+					o := g.draw(ls.anchor.shop, cty.Code)
+					if acc > 0 && acc+o.total/2 > ls.budget {
+						break
+					}
+					acc += o.total
+					o.placed = ls.start.Add(time.Duration(g.rng.Int64N(int64(ls.end.Sub(ls.start) - 30*time.Minute))))
+					g.finish(&o, ms)
+					o.session = ls
+					ls.orders++
+					ls.gmv += o.total
+					batchOrders = append(batchOrders, o)
+				}
+				target -= acc
+				batchSessions = append(batchSessions, ls)
+			}
 			var acc int64
 			for {
-				sh := cty.shops[g.rng.IntN(len(cty.shops))]
-				o := order{shop: sh.id, county: cty.Code}
-				nl := 1
-				if r := g.rng.IntN(100); r >= 92 {
-					nl = 3
-				} else if r >= 70 {
-					nl = 2
-				}
-				for range nl {
-					q := int64(1)
-					if r := g.rng.IntN(10); r >= 9 {
-						q = 3
-					} else if r >= 6 {
-						q = 2
-					}
-					p := sh.products[g.rng.IntN(len(sh.products))]
-					o.lines = append(o.lines, line{p, q})
-					o.total += p.price * q
-				}
+				o := g.draw(cty.shops[g.rng.IntN(len(cty.shops))], cty.Code)
 				// Stop where the cell's total is nearest its target.
 				if acc+o.total/2 > target {
 					break
 				}
 				acc += o.total
 				o.placed = ms.Add(time.Duration(g.rng.Int64N(int64(span - time.Hour))))
-				o.id = g.idAt(ms) // the month's start: one index region a month
-				switch r := g.rng.IntN(100); {
-				case r < 2:
-					o.refunded = max(1, o.total*int64(20+g.rng.IntN(31))/100)
-				case r < 3:
-					o.refunded = o.total
-				}
-				if o.refunded > 0 {
-					o.refundAt = o.placed.Add(time.Duration(24+g.rng.IntN(120)) * time.Hour)
-				}
+				g.finish(&o, ms)
 				batchOrders = append(batchOrders, o)
 			}
 		}
@@ -373,7 +346,12 @@ func (g *gen) orders(ctx context.Context) error {
 			lines := newBatch(tx, "market_order_lines", "order_id, line_no, product_id, flash_id, qty, unit_price, pledge, pledge_fund", 400)
 			refunds := newBatch(tx, "market_refunds", "id, order_id, idem_key, amount, reason, after_settlement, transfer_id, created_at", 200)
 			seen := newBatch(tx, "report_order_refunds", "order_id, refunded", 400)
-			lines.parent, refunds.parent = orders, orders
+			liveOrders := newBatch(tx, "live_orders", "order_id, session_id, anchor_id, room_id, county_code, buyer_id, total, qty, status, refunded, placed_at, paid_at", 200)
+			lines.parent, refunds.parent, liveOrders.parent = orders, orders, orders
+			liveRows, err := g.writeSessions(ctx, tx, batchSessions)
+			if err != nil {
+				return err
+			}
 			facts := report.Facts{}
 			n := seq
 			var anchorGMV int64
@@ -404,6 +382,16 @@ func (g *gen) orders(ctx context.Context) error {
 					}
 					facts.Add(report.FactCategory, month, o.county, l.p.category, l.qty*l.p.price)
 				}
+				if ls := o.session; ls != nil {
+					var qty int64
+					for _, l := range o.lines {
+						qty += l.qty
+					}
+					if err := liveOrders.add(ctx, o.id, ls.id, ls.anchor.id, ls.anchor.room, o.county, buyer, o.total, qty, status, o.refunded,
+						db.FormatTime(o.placed), db.FormatTime(paid)); err != nil {
+						return err
+					}
+				}
 				if o.refunded > 0 {
 					if err := refunds.add(ctx, g.id2(o.id), o.id, "gen", o.refunded, "买家退款 buyer refund", 0, "", db.FormatTime(o.refundAt)); err != nil {
 						return err
@@ -417,14 +405,19 @@ func (g *gen) orders(ctx context.Context) error {
 					anchorGMV += o.total
 				}
 			}
-			var rows int64
-			for _, b := range []*batch{orders, lines, refunds, seen} {
+			rows := liveRows
+			for _, b := range []*batch{orders, lines, refunds, seen, liveOrders} {
 				if err := b.flush(ctx); err != nil {
 					return err
 				}
 				rows += b.rows
 			}
 			if err := report.AddFacts(ctx, tx, facts); err != nil {
+				return err
+			}
+			// The sessions' events go last: on PostgreSQL appending holds the
+			// log's lock until the commit.
+			if err := g.sessionEvents(ctx, tx, batchSessions); err != nil {
 				return err
 			}
 			done = Result{Orders: int64(len(batchOrders)), Lines: lines.rows, Refunds: refunds.rows, Rows: rows + int64(len(facts)), AnchorGMVFen: anchorGMV}
@@ -438,12 +431,69 @@ func (g *gen) orders(ctx context.Context) error {
 		g.res.Refunds += done.Refunds
 		g.res.Rows += done.Rows
 		g.res.AnchorGMVFen += done.AnchorGMVFen
+		for _, ls := range batchSessions {
+			g.res.LiveSessions++
+			g.res.LiveGMVFen += ls.gmv
+		}
 		seq += int64(len(batchOrders))
 		if g.cfg.Progress != nil {
 			g.cfg.Progress(Progress{Stage: StageOrders, Orders: g.res.Orders, TotalOrders: max(g.total, g.res.Orders), Rows: g.res.Rows, Elapsed: time.Since(g.start)})
 		}
 	}
 	return nil
+}
+
+// line and order are drawn orders, before they are written.
+type line struct {
+	p   product
+	qty int64
+}
+
+type order struct {
+	id, shop, county string
+	lines            []line
+	total, refunded  int64
+	placed           time.Time
+	refundAt         time.Time
+	session          *liveSession // the broadcast it was placed in, if any
+}
+
+// draw draws an order's lines from a shop: mostly one line of one item.
+func (g *gen) draw(sh *shop, county string) order {
+	o := order{shop: sh.id, county: county}
+	nl := 1
+	if r := g.rng.IntN(100); r >= 92 {
+		nl = 3
+	} else if r >= 70 {
+		nl = 2
+	}
+	for range nl {
+		q := int64(1)
+		if r := g.rng.IntN(10); r >= 9 {
+			q = 3
+		} else if r >= 6 {
+			q = 2
+		}
+		p := sh.products[g.rng.IntN(len(sh.products))]
+		o.lines = append(o.lines, line{p, q})
+		o.total += p.price * q
+	}
+	return o
+}
+
+// finish gives a placed order its id (in its month's index region) and draws
+// its refund: 2 in 100 partly refunded, 1 in 100 wholly.
+func (g *gen) finish(o *order, month time.Time) {
+	o.id = g.idAt(month)
+	switch r := g.rng.IntN(100); {
+	case r < 2:
+		o.refunded = max(1, o.total*int64(20+g.rng.IntN(31))/100)
+	case r < 3:
+		o.refunded = o.total
+	}
+	if o.refunded > 0 {
+		o.refundAt = o.placed.Add(time.Duration(24+g.rng.IntN(120)) * time.Hour)
+	}
 }
 
 // id2 derives a refund id from its order's (random draws would shift on retry).

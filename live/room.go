@@ -10,6 +10,7 @@ import (
 
 	"fishpond"
 	"fishpond/internal/db"
+	"fishpond/internal/secret"
 )
 
 // Room is an anchor's studio for one shop's products. StreamKey is filled only
@@ -31,6 +32,15 @@ func newStreamKey() string {
 	var b [20]byte
 	rand.Read(b[:])
 	return "fp" + hex.EncodeToString(b[:])
+}
+
+// NewRoomKey draws a stream key for a room written in bulk (a generated history)
+// and returns its lookup hash and sealed form, as CreateRoom stores them; the
+// anchor reads or rotates it in the console like any other.
+func NewRoomKey(keys *secret.Keys) (hash, sealed string, err error) {
+	key := newStreamKey()
+	sealed, err = keys.Seal(key)
+	return keys.Hash(keyHashKind, key), sealed, err
 }
 
 // CreateRoom opens a room for the caller's anchor record, selling a shop the

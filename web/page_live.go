@@ -40,6 +40,7 @@ func init() {
 	})
 	addMessages(map[string]string{
 		"Household member":       "农户主播",
+		"Recently ended":         "最近结束的直播",
 		"Cooperative staff":      "合作社主播",
 		"County official":        "干部主播",
 		"Certified":              "已认证",
@@ -140,6 +141,11 @@ func (s *Server) liveDiscoveryPage(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
+	// Broadcasts just ended: what a visitor can replay, and who sells from where.
+	recent, err := s.Live.Sessions(r.Context(), live.SessionFilter{Status: live.StatusEnded, County: county, Limit: 10})
+	if err != nil {
+		return err
+	}
 	camps, err := s.Live.Campaigns(r.Context(), 10)
 	if err != nil {
 		return err
@@ -166,6 +172,10 @@ func (s *Server) liveDiscoveryPage(w http.ResponseWriter, r *http.Request, u acc
 	for _, ss := range upcoming {
 		uc = append(uc, cardOf(ss))
 	}
+	var rc []card
+	for _, ss := range recent {
+		rc = append(rc, cardOf(ss))
+	}
 	// The county filter offers the counties that have sessions now or soon.
 	all, err := s.Live.Sessions(r.Context(), live.SessionFilter{Limit: 500})
 	if err != nil {
@@ -183,7 +193,7 @@ func (s *Server) liveDiscoveryPage(w http.ResponseWriter, r *http.Request, u acc
 	}
 	v := s.view(r, "live")
 	v.Title = translate(v.Lang, "Live")
-	v.Data = map[string]any{"Live": lc, "Upcoming": uc, "Campaigns": camps, "Counties": counties, "County": county}
+	v.Data = map[string]any{"Live": lc, "Upcoming": uc, "Recent": rc, "Campaigns": camps, "Counties": counties, "County": county}
 	s.render(w, r, http.StatusOK, "live", v)
 	return nil
 }

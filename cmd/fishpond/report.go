@@ -165,6 +165,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	anchor := fs.String("anchor", "2018H1", "the calibrated half-year")
 	resume := fs.Bool("resume", false, "continue an interrupted run with the same flags")
 	noHouseholds := fs.Bool("no-households", false, "write no registered households, 2018 income or assessment")
+	noLive := fs.Bool("no-live", false, "write no live-selling history (anchors, rooms, broadcasts)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -180,6 +181,9 @@ func runGenerate(ctx context.Context, args []string) error {
 	if !*noHouseholds {
 		cfg.Households = &generate.Services{Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor}
 	}
+	if !*noLive {
+		cfg.LiveKeys = a.Keys
+	}
 	if *counties != "" {
 		cfg.Counties = strings.Split(*counties, ",")
 	}
@@ -192,6 +196,10 @@ func runGenerate(ctx context.Context, args []string) error {
 		res.Counties, res.Shops, res.Products, res.Orders, res.Lines, res.Refunds, res.Rows, res.Duration.Round(time.Millisecond),
 		res.RowsPerSecond(), float64(res.Orders)/res.Duration.Seconds())
 	fmt.Printf("%s poverty-county sales: %.2f yuan\n", cfg.Anchor, float64(res.AnchorGMVFen)/100)
+	if cfg.LiveKeys != nil {
+		fmt.Printf("live selling: %d certified anchors written now, %d broadcasts selling %.2f yuan in all months\n",
+			res.LiveAnchors, res.LiveSessions, float64(res.LiveGMVFen)/100)
+	}
 	if cfg.Households != nil {
 		fmt.Printf("households: %d registered now (%d people in all), %d income transfers; %d assessment: %d exited, %d marginal; %s (%.0f households/s)\n",
 			res.Households, res.People, res.Transfers, generate.HouseholdYear, res.Exited, res.Marginal, res.HouseholdDuration.Round(time.Millisecond),
