@@ -66,10 +66,42 @@ func (in *ingester) close() {
 // one transaction; with wait, Ingest returns after that commit, with duplicates
 // and late readings counted.
 func (s *Service) Ingest(ctx context.Context, auth string, payload []byte, wait bool) (Result, error) {
-	it, err := s.check(ctx, auth, payload)
+	it, err := s.check(ctx, auth, func(device string) (cred, bool) { return s.mayPublishFor(ctx, auth, device) }, payload)
 	if err != nil {
 		return Result{}, err
 	}
+	return s.submit(ctx, it, wait)
+}
+
+// IngestFor takes a payload from an outside system rather than a device: a
+// partner organisation's platform (an API key holding the write:sensors scope,
+// which the web layer checks) may send readings of any enabled device in its
+// granted counties, an admin of any. The readings are checked, queued and
+// committed as Ingest's, and it returns after the commit.
+func (s *Service) IngestFor(ctx context.Context, p fishpond.Principal, payload []byte) (Result, error) {
+	if p.Role != fishpond.RoleAdmin && (p.Role != fishpond.RolePartner || len(p.Counties) == 0) {
+		return Result{}, fishpond.Errorf(fishpond.EForbidden, "only a partner granted counties, or an admin, sends readings for devices / 只有获授权县的合作方或管理员可代设备上报")
+	}
+	sender := "partner:" + p.PartnerID
+	if p.PartnerID == "" {
+		sender = "user:" + p.UserID
+	}
+	it, err := s.check(ctx, sender, func(device string) (cred, bool) {
+		c, ok, err := s.cred(ctx, device)
+		if err != nil || !ok || c.disabled {
+			return cred{}, false
+		}
+		return c, p.CanSeeCounty(c.county)
+	}, payload)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.submit(ctx, it, true)
+}
+
+// submit queues a checked payload for the commit loop; with wait it returns after
+// the commit.
+func (s *Service) submit(ctx context.Context, it *item, wait bool) (Result, error) {
 	if wait {
 		it.done = make(chan struct{})
 	}
@@ -91,7 +123,7 @@ func (s *Service) Ingest(ctx context.Context, auth string, payload []byte, wait 
 // IngestThen is Ingest without waiting: then is called after the commit (or at
 // once for a refused payload), in the order payloads were submitted.
 func (s *Service) IngestThen(ctx context.Context, auth string, payload []byte, then func(Result, error)) {
-	it, err := s.check(ctx, auth, payload)
+	it, err := s.check(ctx, auth, func(device string) (cred, bool) { return s.mayPublishFor(ctx, auth, device) }, payload)
 	if err != nil {
 		then(Result{}, err)
 		return
@@ -102,8 +134,9 @@ func (s *Service) IngestThen(ctx context.Context, auth string, payload []byte, t
 	}
 }
 
-// check parses and validates a payload into an item for the commit loop.
-func (s *Service) check(ctx context.Context, auth string, payload []byte) (*item, error) {
+// check parses and validates a payload into an item for the commit loop; may
+// says whether the sender may send a device's readings (and gives its record).
+func (s *Service) check(ctx context.Context, auth string, may func(device string) (cred, bool), payload []byte) (*item, error) {
 	rs, err := ParsePayload(payload)
 	if err != nil {
 		s.enqueue(ctx, &item{auth: auth, rejects: []Reject{{Index: -1, Device: auth, Reason: err.Error()}}})
@@ -115,7 +148,7 @@ func (s *Service) check(ctx context.Context, auth string, payload []byte) (*item
 	it := &item{auth: auth, readings: rs[:0]}
 	for i, r := range rs {
 		reason := ""
-		c, ok := s.mayPublishFor(ctx, auth, r.Device)
+		c, ok := may(r.Device)
 		switch {
 		case !ok:
 			reason = "unknown device, or not this sender's"

@@ -126,3 +126,20 @@ func TestAuthenticateAndGateway(t *testing.T) {
 		}
 	})
 }
+
+// IngestFor is for a partner organisation granted counties, or an admin; anyone
+// else is refused before the payload is read.
+func TestIngestForNeedsAPartnerWithCounties(t *testing.T) {
+	s := New(dbtest.SQLite(t), nil, DefaultConfig, nil)
+	defer s.Close()
+	payload := []byte(`{"device":"x","time":"2026-05-01T08:00:00+08:00","readings":{"soil_moisture":20}}`)
+	for name, p := range map[string]fishpond.Principal{
+		"household":              {UserID: "u1", Role: fishpond.RoleHousehold, HouseholdID: "h1"},
+		"county officer":         {UserID: "u2", Role: fishpond.RoleCountyOfficer, Counties: []string{"130624"}},
+		"partner with no county": {UserID: "key:k1", Role: fishpond.RolePartner, PartnerID: "p1"},
+	} {
+		if _, err := s.IngestFor(ctx, p, payload); fishpond.Code(err) != fishpond.EForbidden {
+			t.Errorf("%s: %v, want forbidden", name, err)
+		}
+	}
+}

@@ -74,6 +74,13 @@ func (s *Server) apiGreenActions(w http.ResponseWriter, r *http.Request, u acces
 	if len(in.Actions) == 0 || len(in.Actions) > 1000 {
 		return fishpond.Invalid("须有 1 至 1000 条行为 1 to 1000 actions", map[string]string{"actions": "1 to 1000"})
 	}
+	// Action ids are the reporter's own, made unique by its id: an organisation's
+	// keys (before and after a rotation) and members share one, so a retry through
+	// another key is still a replay.
+	reporter := u.ID
+	if u.PartnerID != "" {
+		reporter = "org:" + u.PartnerID
+	}
 	ids := map[string]string{}
 	actions := make([]green.Action, len(in.Actions))
 	unknown := map[int]bool{}
@@ -90,9 +97,9 @@ func (s *Server) apiGreenActions(w http.ResponseWriter, r *http.Request, u acces
 		}
 		actionID := ""
 		if a.ActionID != "" {
-			actionID = "partner:" + u.ID + ":" + a.ActionID
+			actionID = "partner:" + reporter + ":" + a.ActionID
 		}
-		actions[i] = green.Action{ID: actionID, UserID: id, Kind: a.Kind, Quantity: a.Quantity, At: a.OccurredAt, Source: "partner:" + u.ID}
+		actions[i] = green.Action{ID: actionID, UserID: id, Kind: a.Kind, Quantity: a.Quantity, At: a.OccurredAt, Source: "partner:" + reporter}
 	}
 	res, err := s.Green.Record(r.Context(), actions, true)
 	if err != nil {

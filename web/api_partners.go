@@ -28,6 +28,9 @@ var keyScopes = map[string]string{
 	"GET /api/v1/products/{id}":              "",
 	"GET /api/v1/counties/{code}/stats":      partners.ScopeReadAggregates,
 	"GET /api/v1/counties/{code}/assessment": partners.ScopeReadAggregates,
+	"GET /api/v1/green/conversions":          "",
+	"POST /api/v1/green/actions":             partners.ScopeReportGreen,
+	"POST /api/v1/sensing/readings":          partners.ScopeWriteSensors, // devices of the key's counties only (sensing.IngestFor)
 }
 
 // maxPartnerBody bounds any request body sent with a key.

@@ -21,6 +21,7 @@ func init() {
 			{"POST", "/api/v1/sensing/sites/{id}/devices", s.apiSensingCreateDevice},
 			{"POST", "/api/v1/sensing/devices/{id}/secret", s.apiSensingRotate},
 			{"GET", "/api/v1/sensing/devices/{id}/readings", s.apiSensingReadings},
+			{"POST", "/api/v1/sensing/readings", s.apiSensingPostReadings},
 			{"GET", "/api/v1/sensing/alerts", s.apiSensingAlerts},
 			{"GET", "/api/v1/sensing/rules", s.apiSensingRules},
 			{"PUT", "/api/v1/sensing/rules/{id}", s.apiSensingPutRule},
@@ -74,6 +75,26 @@ func (s *Server) sensingIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// apiSensingPostReadings takes readings from a partner organisation's platform
+// (an API key with the write:sensors scope) for devices of its granted counties,
+// in the device payload's JSON forms; each reading is accepted or refused with a
+// reason, as from a device.
+func (s *Server) apiSensingPostReadings(w http.ResponseWriter, r *http.Request, u access.User) error {
+	if err := s.sensingOn(); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, sensing.MaxPayload+1))
+	if err != nil {
+		return fishpond.Errorf(fishpond.EInvalid, "could not read the body")
+	}
+	res, err := s.Sensing.IngestFor(r.Context(), u.Principal(), body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 func (s *Server) apiSensingSites(w http.ResponseWriter, r *http.Request, u access.User) error {

@@ -90,10 +90,13 @@ type partnerWorld struct {
 	led      *ledger.Ledger
 	d        *db.DB
 	acc      *access.Service
+	reg      *registry.Store
 	counties map[string][]string // county → household IDs
 }
 
-func newPartnerWorld(t *testing.T, d *db.DB) *partnerWorld {
+// newPartnerWorld builds three counties with households, an admin and the
+// partners service behind a test server; with adds more services (green, sensing).
+func newPartnerWorld(t *testing.T, d *db.DB, with ...func(*web.Services)) *partnerWorld {
 	ctx := context.Background()
 	keys, err := secret.New(make([]byte, 32))
 	if err != nil {
@@ -138,7 +141,12 @@ func newPartnerWorld(t *testing.T, d *db.DB) *partnerWorld {
 	w.calls = partners.NewCallLog(d)
 	w.disp = partners.NewDispatcher(w.psvc)
 	w.cons = w.psvc.Consumer(events.New(d, sys))
-	s := web.New(d, web.Services{Access: w.acc, Registry: reg, Ledger: w.led, Assessor: w.asr, Partners: w.psvc}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.reg = reg
+	svc := web.Services{Access: w.acc, Registry: reg, Ledger: w.led, Assessor: w.asr, Partners: w.psvc}
+	for _, f := range with {
+		f(&svc)
+	}
+	s := web.New(d, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.PartnerCalls = w.calls
 	w.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(w.srv.Close)
