@@ -261,9 +261,16 @@ func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, u access.User
 	if o.Status == market.StatusSettled {
 		parts, _ = s.Market.SettlementParts(r.Context(), u.Principal(), o.ID)
 	}
+	// A tracking number links to Fishpond's tracking only when our logistics
+	// carries the parcel; a seller's own carrier number is shown as text.
+	tracked := false
+	if s.Logistics != nil && o.TrackingNo != "" {
+		_, err := s.Logistics.Track(r.Context(), o.TrackingNo)
+		tracked = err == nil
+	}
 	v := s.view(r, "order")
 	v.Title = translate(v.Lang, "Order")
-	v.Data = map[string]any{"O": o, "Names": names, "IsBuyer": o.BuyerID == u.ID, "Parts": parts,
+	v.Data = map[string]any{"O": o, "Names": names, "IsBuyer": o.BuyerID == u.ID, "Parts": parts, "Tracked": tracked,
 		"Key": fmt.Sprintf("refund-%s-%d", o.ID, time.Now().UnixNano())}
 	s.render(w, r, http.StatusOK, "order", v)
 	return nil

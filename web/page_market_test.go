@@ -112,6 +112,10 @@ func TestBuyPayReceiveRefund(t *testing.T) {
 	if status, _ := page(t, seller, "POST", srv.URL+"/orders/"+orderID+"/ship", url.Values{"tracking_no": {"SF123456789"}, "back": {"seller"}}); status != 200 {
 		t.Fatalf("ship: %d", status)
 	}
+	// The seller's own carrier number is shown, not linked to tracking that does not know it.
+	if status, body := page(t, buyer, "GET", srv.URL+"/orders/"+orderID, nil); status != 200 || !strings.Contains(body, "SF123456789") || strings.Contains(body, "/SF123456789") {
+		t.Fatalf("order page after shipping with the carrier's number: %d", status)
+	}
 	if status, body := page(t, buyer, "POST", srv.URL+"/orders/"+orderID+"/received", nil); status != 200 || !strings.Contains(body, "货款去向") {
 		t.Fatalf("confirm receipt: %d", status)
 	}
