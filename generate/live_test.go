@@ -89,8 +89,15 @@ func TestLiveHistory(t *testing.T) {
 			t.Fatalf("aggregates differ from a rebuild:\n%s", diff)
 		}
 
+		// Generated products are on sale: search finds them and a buyer could order them.
+		mkt := market.NewStore(d, keys, nil, market.DefaultConfig)
+		page, err := mkt.Search(ctx, market.SearchQuery{Text: "小米", CountyCode: "130624"})
+		if err != nil || len(page.Hits) == 0 {
+			t.Fatalf("search for the generated county's millet: %d results, %v", len(page.Hits), err)
+		}
+
 		// Live's own service reads the history, and a generated room can go live.
-		svc := live.NewService(d, market.NewStore(d, keys, nil, market.DefaultConfig), registry.NewStore(d, keys, nil), keys, nil, live.DefaultConfig, live.NewLocalBus())
+		svc := live.NewService(d, mkt, registry.NewStore(d, keys, nil), keys, nil, live.DefaultConfig, live.NewLocalBus())
 		t.Cleanup(svc.Close)
 		var listed int
 		for _, a := range []string{"130624", "622926"} {

@@ -98,7 +98,7 @@ func (g *gen) catalogue(ctx context.Context, dry bool) error {
 					it := items[(s+p)%len(items)]
 					pr := product{id: g.id(), category: it.category, price: g.between(it.lo, it.hi) / 100 * 100}
 					if err := prods.add(ctx, pr.id, sh.id, c.Name+" "+it.name, it.category, "份", pr.price, int64(1_000_000), int64(0), c.Code,
-						fmt.Sprintf("G%d-%s-%d-%d", g.cfg.Seed, c.Code, s, p), "2017-10-01", int64(0), int64(0), "", 1, "active", created); err != nil {
+						fmt.Sprintf("G%d-%s-%d-%d", g.cfg.Seed, c.Code, s, p), "2017-10-01", int64(0), int64(0), "", 1, "listed", created); err != nil {
 						return err
 					}
 					sh.products = append(sh.products, pr)
