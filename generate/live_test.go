@@ -89,6 +89,11 @@ func TestLiveHistory(t *testing.T) {
 			t.Fatalf("aggregates differ from a rebuild:\n%s", diff)
 		}
 
+		// Units sold are taken from stock, product by product, as orders take them.
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM market_products p WHERE p.sold <> (SELECT COALESCE(SUM(l.qty), 0) FROM market_order_lines l WHERE l.product_id = p.id)
+			OR p.stock + p.sold <> 1000000`).Scan(&bad); err != nil || bad != 0 {
+			t.Fatalf("%d products whose sold or stock disagree with their order lines (%v)", bad, err)
+		}
 		// Generated products are on sale: search finds them and a buyer could order them.
 		mkt := market.NewStore(d, keys, nil, market.DefaultConfig)
 		page, err := mkt.Search(ctx, market.SearchQuery{Text: "小米", CountyCode: "130624"})

@@ -3,8 +3,10 @@ package generate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -353,6 +355,7 @@ func (g *gen) orders(ctx context.Context) error {
 				return err
 			}
 			facts := report.Facts{}
+			sold := map[string]int64{} // product → units, taken from stock as an order would
 			n := seq
 			var anchorGMV int64
 			for _, o := range batchOrders {
@@ -381,6 +384,7 @@ func (g *gen) orders(ctx context.Context) error {
 						return err
 					}
 					facts.Add(report.FactCategory, month, o.county, l.p.category, l.qty*l.p.price)
+					sold[l.p.id] += l.qty
 				}
 				if ls := o.session; ls != nil {
 					var qty int64
@@ -414,6 +418,15 @@ func (g *gen) orders(ctx context.Context) error {
 			}
 			if err := report.AddFacts(ctx, tx, facts); err != nil {
 				return err
+			}
+			take, err := tx.Stmt(ctx, "UPDATE market_products SET stock = stock - ?, sold = sold + ? WHERE id = ?")
+			if err != nil {
+				return err
+			}
+			for _, id := range slices.Sorted(maps.Keys(sold)) { // key order: no lock-order surprises
+				if _, err := take.ExecContext(ctx, sold[id], sold[id], id); err != nil {
+					return err
+				}
 			}
 			// The sessions' events go last: on PostgreSQL appending holds the
 			// log's lock until the commit.
