@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ func PostTx(ctx context.Context, tx *db.Tx, now time.Time, req TransferRequest) 
 		return Transfer{}, err
 	}
 	it := &item{req: req, hash: contentHash(&req, "")}
-	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil); err != nil {
+	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil, false); err != nil {
 		return Transfer{}, err
 	}
 	return it.out, it.err
@@ -65,8 +66,9 @@ type ruleState struct {
 // writes nothing; only a database error fails the whole call.
 // cache, when not nil, holds account facts read by earlier committed batches;
 // only the committer passes one, because a caller's transaction may create an
-// account and then roll back.
-func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cache *sync.Map) error {
+// account and then roll back. ownTx tells that the transaction is postItems' own
+// (the committer's), which nothing else writes to.
+func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cache *sync.Map, ownTx bool) error {
 	byKey := make(map[string]*item, len(items))
 	keys := make([]any, 0, len(items))
 	for _, it := range items {
@@ -187,8 +189,9 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	nowText := db.FormatTime(now)
 	deltas := map[int64]fishpond.Money{}
 	ruleDeltas := map[string]fishpond.Money{}
-	var tArgs, pArgs, rvArgs []any
-	nT, nP, nRv := 0, 0, 0
+	var rvArgs []any
+	nRv, nP := 0, 0
+	accepted := make([]*item, 0, len(live))
 	for _, it := range live {
 		req := &it.req
 		f := map[string]string{}
@@ -215,6 +218,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 		t := Transfer{ID: newID(), IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
 			Currency: req.Currency, At: at, RecordedAt: now, Reverses: it.reverses, Postings: slices.Clone(req.Postings)}
+		var moved map[*ruleState]fishpond.Money // what this transfer's legs move for each rule
 		if it.reverses == "" {
 			for _, p := range req.Postings {
 				if p.Amount <= 0 || !accts[p.AccountID].kind.DebitNormal() {
@@ -225,17 +229,29 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 					if len(r.kinds) > 0 && !slices.Contains(r.kinds, req.Kind) {
 						continue
 					}
-					x := min(r.bp.Of(p.Amount), r.cap-r.moved, left)
+					x := min(r.bp.Of(p.Amount), r.cap-r.moved-moved[r], left)
 					if x <= 0 {
 						continue
 					}
 					t.Postings = append(t.Postings, Posting{AccountID: p.AccountID, Amount: -x, RuleID: r.id}, Posting{AccountID: r.dest, Amount: x, RuleID: r.id})
-					r.moved += x
+					if moved == nil {
+						moved = map[*ruleState]fishpond.Money{}
+					}
+					moved[r] += x
 					left -= x
-					ruleDeltas[r.id] += x
 				}
 			}
-		} else {
+		}
+		if len(t.Postings) > legsPerTransfer {
+			// Only a pathological pile of rules on one account gets here.
+			it.err = fishpond.Invalid("invalid transfer", map[string]string{"postings": fmt.Sprintf("with the legs standing rules add, more than %d legs", legsPerTransfer)})
+			continue
+		}
+		for r, x := range moved {
+			r.moved += x
+			ruleDeltas[r.id] += x
+		}
+		if it.reverses != "" {
 			reversed[it.reverses] = true
 			for id, d := range it.ruleDeltas {
 				ruleDeltas[id] += d
@@ -243,33 +259,54 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 			rvArgs = append(rvArgs, it.reverses, t.ID)
 			nRv++
 		}
-		atText := db.FormatTime(at)
-		var rev any
-		if it.reverses != "" {
-			rev = it.reverses
-		}
-		tArgs = append(tArgs, t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev)
-		nT++
 		for _, p := range t.Postings {
+			deltas[accts[p.AccountID].seq] += p.Amount
+		}
+		nP += len(t.Postings)
+		it.out = t
+		accepted = append(accepted, it)
+	}
+
+	// Integer keys: a transfer's seq, and seq*legsPerTransfer+leg for its postings.
+	seqs, err := transferSeqs(ctx, tx, len(accepted))
+	if err != nil {
+		return err
+	}
+	tArgs := make([]any, 0, 11*len(accepted))
+	pArgs := make([]any, 0, 5*nP)
+	for i, it := range accepted {
+		t := &it.out
+		atText := db.FormatTime(t.At)
+		var rev any
+		if t.Reverses != "" {
+			rev = t.Reverses
+		}
+		tArgs = append(tArgs, seqs[i], t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev)
+		for leg, p := range t.Postings {
 			var rule any
 			if p.RuleID != "" {
 				rule = p.RuleID
 			}
-			pArgs = append(pArgs, t.ID, accts[p.AccountID].seq, int64(p.Amount), atText, rule)
-			nP++
-			deltas[accts[p.AccountID].seq] += p.Amount
+			pArgs = append(pArgs, seqs[i]*legsPerTransfer+int64(leg), accts[p.AccountID].seq, int64(p.Amount), atText, rule)
 		}
-		it.out = t
 	}
 
-	// Write everything set-wise.
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", "", 10, nT, tArgs); err != nil {
+	// Write everything set-wise. In its own transaction (the committer's), a
+	// failed constraint rolls the whole transaction back (OR ROLLBACK on SQLite),
+	// which spares SQLite a statement journal for every multi-row statement; the
+	// batch is then retried request by request. In a caller's transaction only the
+	// statement fails, as usual.
+	insert := "INSERT INTO "
+	if ownTx && tx.Dialect() == db.SQLite {
+		insert = "INSERT OR ROLLBACK INTO "
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_transfers (seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", "", 11, len(accepted), tArgs); err != nil {
 		return raced(err, "idempotency key")
 	}
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_seq, amount, effective_at, rule_id) VALUES ", "", 5, nP, pArgs); err != nil {
+	if err := db.InsertRows(ctx, tx, insert+"ledger_postings (id, account_seq, amount, effective_at, rule_id) VALUES ", "", 5, nP, pArgs); err != nil {
 		return fishpond.Internal(err)
 	}
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
+	if err := db.InsertRows(ctx, tx, insert+"ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
 		return raced(err, "reversal")
 	}
 	// Lock order on PostgreSQL: rules, then accounts, each by id.
@@ -283,7 +320,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 	}
 
-	if err := applyBalances(ctx, tx, deltas); err != nil {
+	if err := applyBalances(ctx, tx, deltas, ownTx); err != nil {
 		return err
 	}
 	for _, it := range items {
@@ -324,7 +361,7 @@ func loadAccounts(ctx context.Context, tx *db.Tx, ids map[string]struct{}, accts
 // applyBalances adds each account's delta to its stored balance with one
 // statement per thousand accounts. On PostgreSQL the rows are first locked in key
 // order so that concurrent transactions queue instead of deadlocking.
-func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Money) error {
+func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Money, ownTx bool) error {
 	seqs := make([]int64, 0, len(deltas))
 	for seq, d := range deltas {
 		if d != 0 {
@@ -360,7 +397,11 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		for _, seq := range part {
 			args = append(args, seq, int64(deltas[seq]))
 		}
-		q := "WITH v(s, d) AS (VALUES " + db.RepeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
+		update := "UPDATE "
+		if ownTx && tx.Dialect() == db.SQLite {
+			update = "UPDATE OR ROLLBACK " // see postItems
+		}
+		q := "WITH v(s, d) AS (VALUES " + db.RepeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") " + update + "ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
 		st, err := tx.Stmt(ctx, q)
 		if err != nil {
 			return fishpond.Internal(err)
@@ -370,6 +411,53 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		}
 	}
 	return nil
+}
+
+// legsPerTransfer is how many posting ids each transfer owns: posting id =
+// transfer seq * legsPerTransfer + leg, so a transfer's postings are one range of
+// the postings' primary key (no transfer column, no transfer index). Requests have
+// at most MaxPostings legs; standing rules add two per rule that applies.
+const legsPerTransfer = 4096
+
+// legsText is legsPerTransfer for SQL text (integer division by it gives the
+// transfer key of a posting id on both engines).
+var legsText = strconv.Itoa(legsPerTransfer)
+
+// transferSeqs returns n new transfer keys in increasing order. On SQLite the
+// transaction holds the only write lock, so the next keys follow the largest one;
+// PostgreSQL's writers share a sequence.
+func transferSeqs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]int64, 0, n)
+	if tx.Dialect() == db.Postgres {
+		rows, err := tx.QueryContext(ctx, "SELECT nextval('ledger_transfer_seq') FROM generate_series(1, CAST(? AS INTEGER))", n)
+		if err != nil {
+			return nil, fishpond.Internal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return nil, fishpond.Internal(err)
+			}
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fishpond.Internal(err)
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	var top int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers").Scan(&top); err != nil {
+		return nil, fishpond.Internal(err)
+	}
+	for i := range n {
+		out = append(out, top+1+int64(i))
+	}
+	return out, nil
 }
 
 func setArgs(s map[string]struct{}) []any {
@@ -394,29 +482,31 @@ func raced(err error, what string) error {
 	return fishpond.Internal(err)
 }
 
-const transferColumns = "id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
+const transferColumns = "seq, id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
 
-func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
+func scanTransfer(row interface{ Scan(...any) error }) (Transfer, int64, error) {
 	var t Transfer
+	var seq int64
 	var at, rec string
 	var rev *string
-	if err := row.Scan(&t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
-		return Transfer{}, err
+	if err := row.Scan(&seq, &t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
+		return Transfer{}, 0, err
 	}
 	t.At, t.RecordedAt = db.MustTime(at), db.MustTime(rec)
 	if rev != nil {
 		t.Reverses = *rev
 	}
-	return t, nil
+	return t, seq, nil
 }
 
 // loadTransfer reads a transfer with its postings in their recorded order.
 func loadTransfer(ctx context.Context, q db.Querier, id string) (Transfer, error) {
-	t, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
+	t, seq, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
 	if err != nil {
 		return Transfer{}, db.NotFound(err, "no transfer %s", id)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.transfer_id = ? ORDER BY p.id", id)
+	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.id >= ? AND p.id < ? ORDER BY p.id",
+		seq*legsPerTransfer, (seq+1)*legsPerTransfer)
 	if err != nil {
 		return Transfer{}, fishpond.Internal(err)
 	}
