@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -218,7 +217,6 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 		t := Transfer{ID: newID(), IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
 			Currency: req.Currency, At: at, RecordedAt: now, Reverses: it.reverses, Postings: slices.Clone(req.Postings)}
-		var moved map[*ruleState]fishpond.Money // what this transfer's legs move for each rule
 		if it.reverses == "" {
 			for _, p := range req.Postings {
 				if p.Amount <= 0 || !accts[p.AccountID].kind.DebitNormal() {
@@ -229,27 +227,16 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 					if len(r.kinds) > 0 && !slices.Contains(r.kinds, req.Kind) {
 						continue
 					}
-					x := min(r.bp.Of(p.Amount), r.cap-r.moved-moved[r], left)
+					x := min(r.bp.Of(p.Amount), r.cap-r.moved, left)
 					if x <= 0 {
 						continue
 					}
 					t.Postings = append(t.Postings, Posting{AccountID: p.AccountID, Amount: -x, RuleID: r.id}, Posting{AccountID: r.dest, Amount: x, RuleID: r.id})
-					if moved == nil {
-						moved = map[*ruleState]fishpond.Money{}
-					}
-					moved[r] += x
+					r.moved += x
 					left -= x
+					ruleDeltas[r.id] += x
 				}
 			}
-		}
-		if len(t.Postings) > legsPerTransfer {
-			// Only a pathological pile of rules on one account gets here.
-			it.err = fishpond.Invalid("invalid transfer", map[string]string{"postings": fmt.Sprintf("with the legs standing rules add, more than %d legs", legsPerTransfer)})
-			continue
-		}
-		for r, x := range moved {
-			r.moved += x
-			ruleDeltas[r.id] += x
 		}
 		if it.reverses != "" {
 			reversed[it.reverses] = true
@@ -267,13 +254,19 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		accepted = append(accepted, it)
 	}
 
-	// Integer keys: a transfer's seq, and seq*legsPerTransfer+leg for its postings.
-	seqs, err := transferSeqs(ctx, tx, len(accepted))
+	// Integer keys: each transfer's seq, and its postings' ids, which follow one
+	// another, so the transfer row can say where its postings are.
+	tKeys, err := newKeys(ctx, tx, "ledger_transfers", "seq", len(accepted))
 	if err != nil {
 		return err
 	}
-	tArgs := make([]any, 0, 11*len(accepted))
-	pArgs := make([]any, 0, 5*nP)
+	pKeys, err := newKeys(ctx, tx, "ledger_postings", "id", nP)
+	if err != nil {
+		return err
+	}
+	tArgs := make([]any, 0, 13*len(accepted))
+	pArgs := make([]any, 0, 6*nP)
+	k := 0
 	for i, it := range accepted {
 		t := &it.out
 		atText := db.FormatTime(t.At)
@@ -281,30 +274,49 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		if t.Reverses != "" {
 			rev = t.Reverses
 		}
-		tArgs = append(tArgs, seqs[i], t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev)
-		for leg, p := range t.Postings {
+		first, last := pKeys.ids[k], pKeys.ids[k+len(t.Postings)-1]
+		tArgs = pKeys.appendKey(tArgs, tKeys.ids[i])
+		tArgs = append(tArgs, t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev, first, last)
+		for _, p := range t.Postings {
 			var rule any
 			if p.RuleID != "" {
 				rule = p.RuleID
 			}
-			pArgs = append(pArgs, seqs[i]*legsPerTransfer+int64(leg), accts[p.AccountID].seq, int64(p.Amount), atText, rule)
+			pArgs = pKeys.appendKey(pArgs, pKeys.ids[k])
+			pArgs = append(pArgs, tKeys.ids[i], accts[p.AccountID].seq, int64(p.Amount), atText, rule)
+			k++
 		}
 	}
 
 	// Write everything set-wise. In its own transaction (the committer's), a
 	// failed constraint rolls the whole transaction back (OR ROLLBACK on SQLite),
-	// which spares SQLite a statement journal for every multi-row statement; the
-	// batch is then retried request by request. In a caller's transaction only the
+	// which, with keys SQLite assigns itself, spares it a statement journal (a copy
+	// of every page a statement touches) for every multi-row statement; the batch
+	// is then retried request by request. In a caller's transaction only the
 	// statement fails, as usual.
 	insert := "INSERT INTO "
 	if ownTx && tx.Dialect() == db.SQLite {
 		insert = "INSERT OR ROLLBACK INTO "
 	}
-	if err := db.InsertRows(ctx, tx, insert+"ledger_transfers (seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", "", 11, len(accepted), tArgs); err != nil {
+	tCols, tw := "id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses, first_posting, last_posting", 12
+	pCols, pw := "transfer_seq, account_seq, amount, effective_at, rule_id", 5
+	if tKeys.explicit {
+		tCols, tw = "seq, "+tCols, tw+1
+	}
+	if pKeys.explicit {
+		pCols, pw = "id, "+pCols, pw+1
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_transfers ("+tCols+") VALUES ", "", tw, len(accepted), tArgs); err != nil {
 		return raced(err, "idempotency key")
 	}
-	if err := db.InsertRows(ctx, tx, insert+"ledger_postings (id, account_seq, amount, effective_at, rule_id) VALUES ", "", 5, nP, pArgs); err != nil {
+	if err := tKeys.check(ctx, tx, "ledger_transfers", "seq"); err != nil {
+		return err
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_postings ("+pCols+") VALUES ", "", pw, nP, pArgs); err != nil {
 		return fishpond.Internal(err)
+	}
+	if err := pKeys.check(ctx, tx, "ledger_postings", "id"); err != nil {
+		return err
 	}
 	if err := db.InsertRows(ctx, tx, insert+"ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
 		return raced(err, "reversal")
@@ -413,51 +425,74 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 	return nil
 }
 
-// legsPerTransfer is how many posting ids each transfer owns: posting id =
-// transfer seq * legsPerTransfer + leg, so a transfer's postings are one range of
-// the postings' primary key (no transfer column, no transfer index). Requests have
-// at most MaxPostings legs; standing rules add two per rule that applies.
-const legsPerTransfer = 4096
+// keys are new integer keys of one table, in increasing order.
+type keys struct {
+	ids []int64
+	// explicit: the keys must be written. Otherwise (SQLite) the table assigns
+	// them itself, one more than its largest, as rows arrive: naming an integer
+	// primary key in a multi-row INSERT makes SQLite keep a statement journal.
+	explicit bool
+}
 
-// legsText is legsPerTransfer for SQL text (integer division by it gives the
-// transfer key of a posting id on both engines).
-var legsText = strconv.Itoa(legsPerTransfer)
-
-// transferSeqs returns n new transfer keys in increasing order. On SQLite the
-// transaction holds the only write lock, so the next keys follow the largest one;
-// PostgreSQL's writers share a sequence.
-func transferSeqs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
+// newKeys returns n new keys of table's integer primary key col. On SQLite the
+// transaction holds the only write lock, so they are the n integers after the
+// largest key; PostgreSQL's writers share the column's sequence.
+func newKeys(ctx context.Context, tx *db.Tx, table, col string, n int) (keys, error) {
+	k := keys{ids: make([]int64, 0, n), explicit: tx.Dialect() == db.Postgres}
 	if n == 0 {
-		return nil, nil
+		return k, nil
 	}
-	out := make([]int64, 0, n)
-	if tx.Dialect() == db.Postgres {
-		rows, err := tx.QueryContext(ctx, "SELECT nextval('ledger_transfer_seq') FROM generate_series(1, CAST(? AS INTEGER))", n)
+	if k.explicit {
+		rows, err := tx.QueryContext(ctx, "SELECT nextval(pg_get_serial_sequence('"+table+"', '"+col+"')) FROM generate_series(1, CAST(? AS INTEGER))", n)
 		if err != nil {
-			return nil, fishpond.Internal(err)
+			return k, fishpond.Internal(err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var v int64
 			if err := rows.Scan(&v); err != nil {
-				return nil, fishpond.Internal(err)
+				return k, fishpond.Internal(err)
 			}
-			out = append(out, v)
+			k.ids = append(k.ids, v)
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fishpond.Internal(err)
+			return k, fishpond.Internal(err)
 		}
-		slices.Sort(out)
-		return out, nil
+		slices.Sort(k.ids)
+		return k, nil
 	}
 	var top int64
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers").Scan(&top); err != nil {
-		return nil, fishpond.Internal(err)
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX("+col+"), 0) FROM "+table).Scan(&top); err != nil {
+		return k, fishpond.Internal(err)
 	}
 	for i := range n {
-		out = append(out, top+1+int64(i))
+		k.ids = append(k.ids, top+1+int64(i))
 	}
-	return out, nil
+	return k, nil
+}
+
+// appendKey adds id to a row's arguments when keys are written explicitly.
+func (k keys) appendKey(args []any, id int64) []any {
+	if k.explicit {
+		return append(args, id)
+	}
+	return args
+}
+
+// check confirms, after the rows are in, that SQLite gave them the keys that
+// other rows already refer to; if not, the transaction fails and writes nothing.
+func (k keys) check(ctx context.Context, tx *db.Tx, table, col string) error {
+	if k.explicit || len(k.ids) == 0 {
+		return nil
+	}
+	var top int64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX("+col+") FROM "+table).Scan(&top); err != nil {
+		return fishpond.Internal(err)
+	}
+	if want := k.ids[len(k.ids)-1]; top != want {
+		return fishpond.Errorf(fishpond.EInternal, "ledger: %s keys end at %d, expected %d", table, top, want)
+	}
+	return nil
 }
 
 func setArgs(s map[string]struct{}) []any {
@@ -482,31 +517,35 @@ func raced(err error, what string) error {
 	return fishpond.Internal(err)
 }
 
-const transferColumns = "seq, id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
+const transferColumns = "seq, first_posting, last_posting, id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
 
-func scanTransfer(row interface{ Scan(...any) error }) (Transfer, int64, error) {
+// storedTransfer is a transfer row's integer keys: its own, and the range of
+// posting ids that holds its postings.
+type storedTransfer struct{ seq, first, last int64 }
+
+func scanTransfer(row interface{ Scan(...any) error }) (Transfer, storedTransfer, error) {
 	var t Transfer
-	var seq int64
+	var k storedTransfer
 	var at, rec string
 	var rev *string
-	if err := row.Scan(&seq, &t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
-		return Transfer{}, 0, err
+	if err := row.Scan(&k.seq, &k.first, &k.last, &t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
+		return Transfer{}, storedTransfer{}, err
 	}
 	t.At, t.RecordedAt = db.MustTime(at), db.MustTime(rec)
 	if rev != nil {
 		t.Reverses = *rev
 	}
-	return t, seq, nil
+	return t, k, nil
 }
 
 // loadTransfer reads a transfer with its postings in their recorded order.
 func loadTransfer(ctx context.Context, q db.Querier, id string) (Transfer, error) {
-	t, seq, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
+	t, k, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
 	if err != nil {
 		return Transfer{}, db.NotFound(err, "no transfer %s", id)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.id >= ? AND p.id < ? ORDER BY p.id",
-		seq*legsPerTransfer, (seq+1)*legsPerTransfer)
+	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.id >= ? AND p.id <= ? AND p.transfer_seq = ? ORDER BY p.id",
+		k.first, k.last, k.seq)
 	if err != nil {
 		return Transfer{}, fishpond.Internal(err)
 	}

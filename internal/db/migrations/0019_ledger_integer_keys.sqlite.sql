@@ -1,12 +1,14 @@
--- Ledger: integer transfer keys, and postings found by their key alone.
+-- Ledger: integer transfer keys, and postings found without a transfer index.
 --
--- A transfer gets an integer seq (the table's rowid on SQLite). A posting's id is
--- seq * 4096 + leg, so the postings of a transfer are one range of the postings'
--- primary key: postings need neither a transfer column nor a transfer index, and
--- each posting is one append to the table plus one entry in the per-account index.
--- Postings carry no foreign keys: the one write path (ledger.postItems) checks the
--- accounts in the same transaction, accounts and transfers are never deleted, and
--- `fishpond ledger verify` reports any posting whose account or transfer is missing.
+-- A transfer gets an integer seq (the table's rowid) and the range of posting ids
+-- that holds its postings [first_posting, last_posting]; a posting names its
+-- transfer by that integer (transfer_seq) instead of the 36-character id. So a
+-- posting is one append to the table plus one entry in the per-account index: no
+-- text transfer-id index, and no foreign-key probes. Postings carry no foreign
+-- keys: the one write path (ledger.postItems) checks the accounts in the same
+-- transaction, accounts and transfers are never deleted, and `fishpond ledger
+-- verify` reports any posting whose account or transfer is missing or that lies
+-- outside its transfer's range.
 -- SQLite cannot add a primary key to a table, so the three tables are rebuilt;
 -- existing postings keep their order (by transfer, then by their old id).
 
@@ -21,23 +23,33 @@ CREATE TABLE ledger_transfers_0019 (
     currency TEXT NOT NULL,
     effective_at TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
-    reverses TEXT
+    reverses TEXT,
+    first_posting BIGINT NOT NULL,
+    last_posting BIGINT NOT NULL
 );
-INSERT INTO ledger_transfers_0019 (seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses)
-    SELECT ROW_NUMBER() OVER (ORDER BY first_posting, id), id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses
-    FROM (SELECT t.*, (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id) AS first_posting FROM ledger_transfers t);
-
 CREATE TABLE ledger_postings_0019 (
-    -- seq of the transfer * 4096 + the leg's position in the transfer.
     id INTEGER PRIMARY KEY,
+    transfer_seq BIGINT NOT NULL,
     account_seq BIGINT NOT NULL,
     amount BIGINT NOT NULL,
     effective_at TEXT NOT NULL,
     rule_id TEXT
 );
-INSERT INTO ledger_postings_0019 (id, account_seq, amount, effective_at, rule_id)
-    SELECT t.seq * 4096 + ROW_NUMBER() OVER (PARTITION BY p.transfer_id ORDER BY p.id) - 1, p.account_seq, p.amount, p.effective_at, p.rule_id
-    FROM ledger_postings p JOIN ledger_transfers_0019 t ON t.id = p.transfer_id;
+
+INSERT INTO ledger_postings_0019 (id, transfer_seq, account_seq, amount, effective_at, rule_id)
+    SELECT ROW_NUMBER() OVER (ORDER BY t.tseq, p.id), t.tseq, p.account_seq, p.amount, p.effective_at, p.rule_id
+    FROM ledger_postings p
+    JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY first_posting, id) AS tseq
+          FROM (SELECT t.id, (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id) AS first_posting FROM ledger_transfers t)) t
+    ON t.id = p.transfer_id;
+INSERT INTO ledger_transfers_0019 (seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses, first_posting, last_posting)
+    SELECT n.tseq, t.id, t.idem_key, t.content_hash, t.kind, t.memo, t.evidence, t.currency, t.effective_at, t.recorded_at, t.reverses,
+        COALESCE((SELECT MIN(p.id) FROM ledger_postings_0019 p WHERE p.transfer_seq = n.tseq), 0),
+        COALESCE((SELECT MAX(p.id) FROM ledger_postings_0019 p WHERE p.transfer_seq = n.tseq), -1)
+    FROM ledger_transfers t
+    JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY first_posting, id) AS tseq
+          FROM (SELECT t.id, (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id) AS first_posting FROM ledger_transfers t)) n
+    ON n.id = t.id;
 
 CREATE TABLE ledger_reversals_0019 (
     original_id TEXT PRIMARY KEY REFERENCES ledger_transfers_0019(id),
