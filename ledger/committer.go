@@ -21,7 +21,9 @@ func (l *Ledger) Post(ctx context.Context, req TransferRequest) (Transfer, error
 	if err := req.Validate(); err != nil {
 		return Transfer{}, err
 	}
-	it := &item{req: req, hash: contentHash(&req, ""), done: make(chan struct{})}
+	// Hash and id are made here, on the poster's goroutine, in parallel with
+	// other posters, rather than on the one committer goroutine.
+	it := &item{req: req, hash: contentHash(&req, ""), id: newID(), done: make(chan struct{})}
 	if err := l.enqueue(ctx, it); err != nil {
 		return Transfer{}, err
 	}

@@ -17,6 +17,7 @@ import (
 type item struct {
 	req        TransferRequest
 	hash       string
+	id         string                    // the new transfer's id, made by the poster (Post) to spare the committer
 	reverses   string                    // for reversals: the original transfer id
 	ruleDeltas map[string]fishpond.Money // for reversals: what the reversal gives back to rules
 
@@ -215,7 +216,11 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		if at.IsZero() {
 			at = now
 		}
-		t := Transfer{ID: newID(), IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
+		id := it.id
+		if id == "" {
+			id = newID()
+		}
+		t := Transfer{ID: id, IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
 			Currency: req.Currency, At: at, RecordedAt: now, Reverses: it.reverses, Postings: slices.Clone(req.Postings)}
 		if it.reverses == "" {
 			for _, p := range req.Postings {
