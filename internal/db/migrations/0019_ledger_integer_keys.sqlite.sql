@@ -36,20 +36,23 @@ CREATE TABLE ledger_postings_0019 (
     rule_id TEXT
 );
 
+-- The order of existing transfers: by their first posting (the order they were
+-- recorded in). Every step below is a scan, a sort or an indexed lookup.
+CREATE TEMP TABLE ledger_0019_order AS
+    SELECT t.id, ROW_NUMBER() OVER (ORDER BY (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id), t.id) AS tseq
+    FROM ledger_transfers t;
+CREATE UNIQUE INDEX ledger_0019_order_id ON ledger_0019_order(id);
+
 INSERT INTO ledger_postings_0019 (id, transfer_seq, account_seq, amount, effective_at, rule_id)
-    SELECT ROW_NUMBER() OVER (ORDER BY t.tseq, p.id), t.tseq, p.account_seq, p.amount, p.effective_at, p.rule_id
-    FROM ledger_postings p
-    JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY first_posting, id) AS tseq
-          FROM (SELECT t.id, (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id) AS first_posting FROM ledger_transfers t)) t
-    ON t.id = p.transfer_id;
+    SELECT ROW_NUMBER() OVER (ORDER BY o.tseq, p.id), o.tseq, p.account_seq, p.amount, p.effective_at, p.rule_id
+    FROM ledger_postings p JOIN ledger_0019_order o ON o.id = p.transfer_id;
 INSERT INTO ledger_transfers_0019 (seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses, first_posting, last_posting)
-    SELECT n.tseq, t.id, t.idem_key, t.content_hash, t.kind, t.memo, t.evidence, t.currency, t.effective_at, t.recorded_at, t.reverses,
-        COALESCE((SELECT MIN(p.id) FROM ledger_postings_0019 p WHERE p.transfer_seq = n.tseq), 0),
-        COALESCE((SELECT MAX(p.id) FROM ledger_postings_0019 p WHERE p.transfer_seq = n.tseq), -1)
+    SELECT o.tseq, t.id, t.idem_key, t.content_hash, t.kind, t.memo, t.evidence, t.currency, t.effective_at, t.recorded_at, t.reverses,
+        COALESCE(r.lo, 0), COALESCE(r.hi, -1)
     FROM ledger_transfers t
-    JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY first_posting, id) AS tseq
-          FROM (SELECT t.id, (SELECT MIN(p.id) FROM ledger_postings p WHERE p.transfer_id = t.id) AS first_posting FROM ledger_transfers t)) n
-    ON n.id = t.id;
+    JOIN ledger_0019_order o ON o.id = t.id
+    LEFT JOIN (SELECT transfer_seq, MIN(id) AS lo, MAX(id) AS hi FROM ledger_postings_0019 GROUP BY transfer_seq) r ON r.transfer_seq = o.tseq;
+DROP TABLE ledger_0019_order;
 
 CREATE TABLE ledger_reversals_0019 (
     original_id TEXT PRIMARY KEY REFERENCES ledger_transfers_0019(id),
