@@ -103,7 +103,7 @@ func benchDB(b *testing.B, n int) *db.DB {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), "fishpond-bench")
-	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v5.db", n))
+	path := filepath.Join(dir, fmt.Sprintf("assess-%d-v6.db", n))
 	ok := path + ".ok"
 	if _, err := os.Stat(ok); err != nil {
 		os.MkdirAll(dir, 0o700)
@@ -187,7 +187,7 @@ func buildDataset(b *testing.B, path string, n int) {
 		db.FormatTime(time.Date(2020, 7, 1, 2, 0, 0, 0, time.UTC)),
 		db.FormatTime(time.Date(2020, 10, 1, 2, 0, 0, 0, time.UTC)),
 	}
-	var seq int64 // ledger account keys, assigned here as the bulk insert bypasses the ledger
+	var seq, tseq, pseq int64 // ledger account, transfer and posting keys, assigned here as the bulk insert bypasses the ledger
 	for i := 0; i < n; i++ {
 		hid := uuid.Must(uuid.NewV7()).String()
 		county := counties[i%len(counties)]
@@ -230,9 +230,10 @@ func buildDataset(b *testing.B, path string, n int) {
 			ins.add("ledger_balances", "account_seq, balance", seq, bal)
 			if k < 3 {
 				tid := uuid.Must(uuid.NewV7()).String()
-				ins.add("ledger_transfers", "id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at", tid, tid, "h", cat, "", "", "CNY", effective[k], now)
-				ins.add("ledger_postings", "transfer_id, account_seq, amount, effective_at", tid, walletSeq, parts[k], effective[k])
-				ins.add("ledger_postings", "transfer_id, account_seq, amount, effective_at", tid, seq, -parts[k], effective[k])
+				tseq, pseq = tseq+1, pseq+2 // a transfer records the range of its postings' ids (see docs/ledger.md)
+				ins.add("ledger_transfers", "seq, id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, first_posting, last_posting", tseq, tid, tid, "h", cat, "", "", "CNY", effective[k], now, pseq-1, pseq)
+				ins.add("ledger_postings", "id, transfer_seq, account_seq, amount, effective_at", pseq-1, tseq, walletSeq, parts[k], effective[k])
+				ins.add("ledger_postings", "id, transfer_seq, account_seq, amount, effective_at", pseq, tseq, seq, -parts[k], effective[k])
 			}
 		}
 		if i%100_000 == 99_999 {

@@ -104,8 +104,8 @@ func (l *Ledger) Statement(ctx context.Context, accountID string, from, to time.
 		return Statement{}, fishpond.Internal(err)
 	}
 	st.Opening = fishpond.Money(open)
-	rows, err := q.QueryContext(ctx, `SELECT p.id, p.transfer_id, t.kind, t.memo, p.effective_at, t.recorded_at, p.amount, p.rule_id
-		FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
+	rows, err := q.QueryContext(ctx, `SELECT p.id, t.id, t.kind, t.memo, p.effective_at, t.recorded_at, p.amount, p.rule_id
+		FROM ledger_postings p JOIN ledger_transfers t ON t.seq = p.transfer_seq
 		WHERE p.account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?) AND (p.effective_at > ? OR (p.effective_at = ? AND p.id > ?)) AND p.effective_at < ?
 		ORDER BY p.effective_at, p.id LIMIT ?`, accountID, afterAt, afterAt, afterID, db.FormatTime(to), limit+1)
 	if err != nil {

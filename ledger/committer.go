@@ -21,7 +21,9 @@ func (l *Ledger) Post(ctx context.Context, req TransferRequest) (Transfer, error
 	if err := req.Validate(); err != nil {
 		return Transfer{}, err
 	}
-	it := &item{req: req, hash: contentHash(&req, ""), done: make(chan struct{})}
+	// Hash and id are made here, on the poster's goroutine, in parallel with
+	// other posters, rather than on the one committer goroutine.
+	it := &item{req: req, hash: contentHash(&req, ""), id: newID(), done: make(chan struct{})}
 	if err := l.enqueue(ctx, it); err != nil {
 		return Transfer{}, err
 	}
@@ -108,14 +110,14 @@ func (l *Ledger) commitLoop() {
 
 func (l *Ledger) commitBatch(batch []*item) {
 	ctx := context.Background()
-	err := l.db.InTx(ctx, func(tx *db.Tx) error { return postItems(ctx, tx, l.now(), batch, &l.accts) })
+	err := l.db.InTx(ctx, func(tx *db.Tx) error { return postItems(ctx, tx, l.now(), batch, &l.accts, true) })
 	if err != nil {
 		// The batch could not commit (a raced key on PostgreSQL, a full disk…):
 		// try each request on its own so that one cause fails only its owner.
 		slog.Warn("ledger: group commit failed; retrying requests one by one", "size", len(batch), "err", err)
 		for _, it := range batch {
 			one := []*item{it}
-			if err := l.db.InTx(ctx, func(tx *db.Tx) error { return postItems(ctx, tx, l.now(), one, &l.accts) }); err != nil {
+			if err := l.db.InTx(ctx, func(tx *db.Tx) error { return postItems(ctx, tx, l.now(), one, &l.accts, true) }); err != nil {
 				it.reset()
 				it.err = fishpond.Internal(err)
 			}

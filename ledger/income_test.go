@@ -2,6 +2,8 @@ package ledger_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,6 +176,46 @@ func TestIncomeByHouseholdMatchesEachHousehold(t *testing.T) {
 			if all[id] != one || one.Total() == 0 {
 				t.Fatalf("%s: bulk %+v, one by one %+v", id, all[id], one)
 			}
+		}
+	})
+}
+
+// Postings carry no foreign keys; Verify is what finds a posting whose account or
+// transfer is missing, or that lies outside its transfer's range of posting ids.
+func TestVerifyFindsPostingsWithoutAccountOrTransfer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		h := f.household(t, "h1")
+		tr := f.post(t, "a", t2020, leg(h.Wallet.ID, 100), leg(h.Wage.ID, -100))
+		f.verify(t)
+		tamper := func(q string, args ...any) ledger.VerifyReport {
+			t.Helper()
+			if err := d.InTx(f.ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(f.ctx, q, args...); return err }); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := f.l.Verify(f.ctx)
+			if err != nil || rep.OK() {
+				t.Fatalf("verify after %q = %+v, %v", q, rep, err)
+			}
+			return rep
+		}
+		// A pair that sums to zero on an account that does not exist.
+		rep := tamper(`INSERT INTO ledger_postings (id, transfer_seq, account_seq, amount, effective_at)
+			SELECT MAX(p.id) + 1, MAX(p.transfer_seq), 999999, 0, MAX(p.effective_at) FROM ledger_postings p`)
+		if !slices.ContainsFunc(rep.Problems, func(p ledger.Problem) bool { return p.TransferID == tr.ID && strings.Contains(p.Detail, "no account") }) {
+			t.Fatalf("missing account not named: %v", rep.Err())
+		}
+		// A posting whose transfer does not exist.
+		rep = tamper(`UPDATE ledger_postings SET account_seq = (SELECT seq FROM ledger_accounts WHERE id = ?), transfer_seq = 999999 WHERE account_seq = 999999`, h.Wallet.ID)
+		if !slices.ContainsFunc(rep.Problems, func(p ledger.Problem) bool {
+			return p.AccountID == h.Wallet.ID && strings.Contains(p.Detail, "transfer is missing")
+		}) {
+			t.Fatalf("missing transfer not named: %v", rep.Err())
+		}
+		// Back in its transfer, but outside the transfer's range of posting ids.
+		rep = tamper(`UPDATE ledger_postings SET transfer_seq = (SELECT seq FROM ledger_transfers WHERE id = ?) WHERE transfer_seq = 999999`, tr.ID)
+		if !slices.ContainsFunc(rep.Problems, func(p ledger.Problem) bool { return p.TransferID == tr.ID && strings.Contains(p.Detail, "outside") }) {
+			t.Fatalf("posting outside its transfer not named: %v", rep.Err())
 		}
 	})
 }

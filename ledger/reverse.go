@@ -57,7 +57,7 @@ func ReverseTx(ctx context.Context, tx *db.Tx, now time.Time, transferID, idempo
 	for i, p := range orig.Postings {
 		it.req.Postings[i].RuleID = p.RuleID
 	}
-	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil); err != nil {
+	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil, false); err != nil {
 		return Transfer{}, err
 	}
 	return it.out, it.err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 type item struct {
 	req        TransferRequest
 	hash       string
+	id         string                    // the new transfer's id, made by the poster (Post) to spare the committer
 	reverses   string                    // for reversals: the original transfer id
 	ruleDeltas map[string]fishpond.Money // for reversals: what the reversal gives back to rules
 
@@ -38,7 +41,7 @@ func PostTx(ctx context.Context, tx *db.Tx, now time.Time, req TransferRequest) 
 		return Transfer{}, err
 	}
 	it := &item{req: req, hash: contentHash(&req, "")}
-	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil); err != nil {
+	if err := postItems(ctx, tx, now.UTC().Truncate(time.Microsecond), []*item{it}, nil, false); err != nil {
 		return Transfer{}, err
 	}
 	return it.out, it.err
@@ -65,8 +68,9 @@ type ruleState struct {
 // writes nothing; only a database error fails the whole call.
 // cache, when not nil, holds account facts read by earlier committed batches;
 // only the committer passes one, because a caller's transaction may create an
-// account and then roll back.
-func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cache *sync.Map) error {
+// account and then roll back. ownTx tells that the transaction is postItems' own
+// (the committer's), which nothing else writes to.
+func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cache *sync.Map, ownTx bool) error {
 	byKey := make(map[string]*item, len(items))
 	keys := make([]any, 0, len(items))
 	for _, it := range items {
@@ -187,8 +191,9 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 	nowText := db.FormatTime(now)
 	deltas := map[int64]fishpond.Money{}
 	ruleDeltas := map[string]fishpond.Money{}
-	var tArgs, pArgs, rvArgs []any
-	nT, nP, nRv := 0, 0, 0
+	var rvArgs []any
+	nRv, nP := 0, 0
+	accepted := make([]*item, 0, len(live))
 	for _, it := range live {
 		req := &it.req
 		f := map[string]string{}
@@ -213,7 +218,11 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		if at.IsZero() {
 			at = now
 		}
-		t := Transfer{ID: newID(), IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
+		id := it.id
+		if id == "" {
+			id = newID()
+		}
+		t := Transfer{ID: id, IdempotencyKey: req.IdempotencyKey, Kind: req.Kind, Memo: req.Memo, Evidence: req.Evidence,
 			Currency: req.Currency, At: at, RecordedAt: now, Reverses: it.reverses, Postings: slices.Clone(req.Postings)}
 		if it.reverses == "" {
 			for _, p := range req.Postings {
@@ -235,7 +244,8 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 					ruleDeltas[r.id] += x
 				}
 			}
-		} else {
+		}
+		if it.reverses != "" {
 			reversed[it.reverses] = true
 			for id, d := range it.ruleDeltas {
 				ruleDeltas[id] += d
@@ -243,33 +253,79 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 			rvArgs = append(rvArgs, it.reverses, t.ID)
 			nRv++
 		}
-		atText := db.FormatTime(at)
-		var rev any
-		if it.reverses != "" {
-			rev = it.reverses
+		for _, p := range t.Postings {
+			deltas[accts[p.AccountID].seq] += p.Amount
 		}
-		tArgs = append(tArgs, t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev)
-		nT++
+		nP += len(t.Postings)
+		it.out = t
+		accepted = append(accepted, it)
+	}
+
+	// Integer keys: each transfer's seq, and its postings' ids, which follow one
+	// another, so the transfer row can say where its postings are.
+	tKeys, err := newKeys(ctx, tx, "ledger_transfers", "seq", len(accepted))
+	if err != nil {
+		return err
+	}
+	pKeys, err := newKeys(ctx, tx, "ledger_postings", "id", nP)
+	if err != nil {
+		return err
+	}
+	tArgs := make([]any, 0, 13*len(accepted))
+	pArgs := make([]any, 0, 6*nP)
+	k := 0
+	for i, it := range accepted {
+		t := &it.out
+		atText := db.FormatTime(t.At)
+		var rev any
+		if t.Reverses != "" {
+			rev = t.Reverses
+		}
+		first, last := pKeys.ids[k], pKeys.ids[k+len(t.Postings)-1]
+		tArgs = pKeys.appendKey(tArgs, tKeys.ids[i])
+		tArgs = append(tArgs, t.ID, t.IdempotencyKey, it.hash, t.Kind, t.Memo, t.Evidence, t.Currency, atText, nowText, rev, first, last)
 		for _, p := range t.Postings {
 			var rule any
 			if p.RuleID != "" {
 				rule = p.RuleID
 			}
-			pArgs = append(pArgs, t.ID, accts[p.AccountID].seq, int64(p.Amount), atText, rule)
-			nP++
-			deltas[accts[p.AccountID].seq] += p.Amount
+			pArgs = pKeys.appendKey(pArgs, pKeys.ids[k])
+			pArgs = append(pArgs, tKeys.ids[i], accts[p.AccountID].seq, int64(p.Amount), atText, rule)
+			k++
 		}
-		it.out = t
 	}
 
-	// Write everything set-wise.
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_transfers (id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses) VALUES ", "", 10, nT, tArgs); err != nil {
+	// Write everything set-wise. In its own transaction (the committer's), a
+	// failed constraint rolls the whole transaction back (OR ROLLBACK on SQLite),
+	// which, with keys SQLite assigns itself, spares it a statement journal (a copy
+	// of every page a statement touches) for every multi-row statement; the batch
+	// is then retried request by request. In a caller's transaction only the
+	// statement fails, as usual.
+	insert := "INSERT INTO "
+	if ownTx && tx.Dialect() == db.SQLite {
+		insert = "INSERT OR ROLLBACK INTO "
+	}
+	tCols, tw := "id, idem_key, content_hash, kind, memo, evidence, currency, effective_at, recorded_at, reverses, first_posting, last_posting", 12
+	pCols, pw := "transfer_seq, account_seq, amount, effective_at, rule_id", 5
+	if tKeys.explicit {
+		tCols, tw = "seq, "+tCols, tw+1
+	}
+	if pKeys.explicit {
+		pCols, pw = "id, "+pCols, pw+1
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_transfers ("+tCols+") VALUES ", "", tw, len(accepted), tArgs); err != nil {
 		return raced(err, "idempotency key")
 	}
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_postings (transfer_id, account_seq, amount, effective_at, rule_id) VALUES ", "", 5, nP, pArgs); err != nil {
+	if err := tKeys.check(ctx, tx, "ledger_transfers", "seq"); err != nil {
+		return err
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_postings ("+pCols+") VALUES ", "", pw, nP, pArgs); err != nil {
 		return fishpond.Internal(err)
 	}
-	if err := db.InsertRows(ctx, tx, "INSERT INTO ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
+	if err := pKeys.check(ctx, tx, "ledger_postings", "id"); err != nil {
+		return err
+	}
+	if err := db.InsertRows(ctx, tx, insert+"ledger_reversals (original_id, reversal_id) VALUES ", "", 2, nRv, rvArgs); err != nil {
 		return raced(err, "reversal")
 	}
 	// Lock order on PostgreSQL: rules, then accounts, each by id.
@@ -283,7 +339,7 @@ func postItems(ctx context.Context, tx *db.Tx, now time.Time, items []*item, cac
 		}
 	}
 
-	if err := applyBalances(ctx, tx, deltas); err != nil {
+	if err := applyBalances(ctx, tx, deltas, ownTx); err != nil {
 		return err
 	}
 	for _, it := range items {
@@ -324,7 +380,7 @@ func loadAccounts(ctx context.Context, tx *db.Tx, ids map[string]struct{}, accts
 // applyBalances adds each account's delta to its stored balance with one
 // statement per thousand accounts. On PostgreSQL the rows are first locked in key
 // order so that concurrent transactions queue instead of deadlocking.
-func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Money) error {
+func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Money, ownTx bool) error {
 	seqs := make([]int64, 0, len(deltas))
 	for seq, d := range deltas {
 		if d != 0 {
@@ -360,7 +416,11 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		for _, seq := range part {
 			args = append(args, seq, int64(deltas[seq]))
 		}
-		q := "WITH v(s, d) AS (VALUES " + db.RepeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") UPDATE ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
+		update := "UPDATE "
+		if ownTx && tx.Dialect() == db.SQLite {
+			update = "UPDATE OR ROLLBACK " // see postItems
+		}
+		q := "WITH v(s, d) AS (VALUES " + db.RepeatRow("(CAST(? AS BIGINT), CAST(? AS BIGINT))", n) + ") " + update + "ledger_balances SET balance = balance + v.d FROM v WHERE ledger_balances.account_seq = v.s"
 		st, err := tx.Stmt(ctx, q)
 		if err != nil {
 			return fishpond.Internal(err)
@@ -368,6 +428,76 @@ func applyBalances(ctx context.Context, tx *db.Tx, deltas map[int64]fishpond.Mon
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fishpond.Internal(err)
 		}
+	}
+	return nil
+}
+
+// keys are new integer keys of one table, in increasing order.
+type keys struct {
+	ids []int64
+	// explicit: the keys must be written. Otherwise (SQLite) the table assigns
+	// them itself, one more than its largest, as rows arrive: naming an integer
+	// primary key in a multi-row INSERT makes SQLite keep a statement journal.
+	explicit bool
+}
+
+// newKeys returns n new keys of table's integer primary key col. On SQLite the
+// transaction holds the only write lock, so they are the n integers after the
+// largest key; PostgreSQL's writers share the column's sequence.
+func newKeys(ctx context.Context, tx *db.Tx, table, col string, n int) (keys, error) {
+	k := keys{ids: make([]int64, 0, n), explicit: tx.Dialect() == db.Postgres}
+	if n == 0 {
+		return k, nil
+	}
+	if k.explicit {
+		// One row with every key, not one row per key: far less work for the driver.
+		var list string
+		if err := tx.QueryRowContext(ctx, "SELECT array_to_string(array_agg(nextval(pg_get_serial_sequence('"+table+"', '"+col+"'))), ',') FROM generate_series(1, CAST(? AS INTEGER))", n).Scan(&list); err != nil {
+			return k, fishpond.Internal(err)
+		}
+		for v := range strings.SplitSeq(list, ",") {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return k, fishpond.Internal(err)
+			}
+			k.ids = append(k.ids, id)
+		}
+		if len(k.ids) != n {
+			return k, fishpond.Errorf(fishpond.EInternal, "ledger: %d keys for %s, asked for %d", len(k.ids), table, n)
+		}
+		slices.Sort(k.ids)
+		return k, nil
+	}
+	var top int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX("+col+"), 0) FROM "+table).Scan(&top); err != nil {
+		return k, fishpond.Internal(err)
+	}
+	for i := range n {
+		k.ids = append(k.ids, top+1+int64(i))
+	}
+	return k, nil
+}
+
+// appendKey adds id to a row's arguments when keys are written explicitly.
+func (k keys) appendKey(args []any, id int64) []any {
+	if k.explicit {
+		return append(args, id)
+	}
+	return args
+}
+
+// check confirms, after the rows are in, that SQLite gave them the keys that
+// other rows already refer to; if not, the transaction fails and writes nothing.
+func (k keys) check(ctx context.Context, tx *db.Tx, table, col string) error {
+	if k.explicit || len(k.ids) == 0 {
+		return nil
+	}
+	var top int64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX("+col+") FROM "+table).Scan(&top); err != nil {
+		return fishpond.Internal(err)
+	}
+	if want := k.ids[len(k.ids)-1]; top != want {
+		return fishpond.Errorf(fishpond.EInternal, "ledger: %s keys end at %d, expected %d", table, top, want)
 	}
 	return nil
 }
@@ -394,29 +524,35 @@ func raced(err error, what string) error {
 	return fishpond.Internal(err)
 }
 
-const transferColumns = "id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
+const transferColumns = "seq, first_posting, last_posting, id, idem_key, kind, memo, evidence, currency, effective_at, recorded_at, reverses"
 
-func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
+// storedTransfer is a transfer row's integer keys: its own, and the range of
+// posting ids that holds its postings.
+type storedTransfer struct{ seq, first, last int64 }
+
+func scanTransfer(row interface{ Scan(...any) error }) (Transfer, storedTransfer, error) {
 	var t Transfer
+	var k storedTransfer
 	var at, rec string
 	var rev *string
-	if err := row.Scan(&t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
-		return Transfer{}, err
+	if err := row.Scan(&k.seq, &k.first, &k.last, &t.ID, &t.IdempotencyKey, &t.Kind, &t.Memo, &t.Evidence, &t.Currency, &at, &rec, &rev); err != nil {
+		return Transfer{}, storedTransfer{}, err
 	}
 	t.At, t.RecordedAt = db.MustTime(at), db.MustTime(rec)
 	if rev != nil {
 		t.Reverses = *rev
 	}
-	return t, nil
+	return t, k, nil
 }
 
 // loadTransfer reads a transfer with its postings in their recorded order.
 func loadTransfer(ctx context.Context, q db.Querier, id string) (Transfer, error) {
-	t, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
+	t, k, err := scanTransfer(q.QueryRowContext(ctx, "SELECT "+transferColumns+" FROM ledger_transfers WHERE id = ?", id))
 	if err != nil {
 		return Transfer{}, db.NotFound(err, "no transfer %s", id)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.transfer_id = ? ORDER BY p.id", id)
+	rows, err := q.QueryContext(ctx, "SELECT a.id, p.amount, p.rule_id FROM ledger_postings p JOIN ledger_accounts a ON a.seq = p.account_seq WHERE p.id >= ? AND p.id <= ? AND p.transfer_seq = ? ORDER BY p.id",
+		k.first, k.last, k.seq)
 	if err != nil {
 		return Transfer{}, fishpond.Internal(err)
 	}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"fishpond"
@@ -97,11 +98,28 @@ func (l *Ledger) Verify(ctx context.Context) (VerifyReport, error) {
 					rep.Problems = append(rep.Problems, Problem{AccountID: id, Detail: fmt.Sprintf("%s: stored balance %s, postings sum to %s",
 						name, fishpond.Money(stored), fishpond.Money(sum))})
 				}},
-			{`SELECT t.id, t.idem_key, COUNT(p.id), COALESCE(SUM(p.amount), 0) FROM ledger_transfers t
-				LEFT JOIN ledger_postings p ON p.transfer_id = t.id GROUP BY t.id, t.idem_key
-				HAVING COUNT(p.id) < 2 OR COALESCE(SUM(p.amount), 0) <> 0 ORDER BY t.id`,
+			{`SELECT t.id, t.idem_key, COALESCE(s.n, 0), COALESCE(s.total, 0) FROM ledger_transfers t
+				LEFT JOIN (SELECT transfer_seq, COUNT(*) AS n, SUM(amount) AS total FROM ledger_postings GROUP BY transfer_seq) s ON s.transfer_seq = t.seq
+				WHERE COALESCE(s.n, 0) < 2 OR COALESCE(s.total, 0) <> 0 ORDER BY t.id`,
 				func(id, key string, n, sum int64) {
 					rep.Problems = append(rep.Problems, Problem{TransferID: id, Detail: fmt.Sprintf("key %q: %d postings summing to %s", key, n, fishpond.Money(sum))})
+				}},
+			// Postings carry no foreign keys (the write path checks, and nothing is
+			// ever deleted): look for postings whose account or transfer is missing,
+			// or that lie outside their transfer's range of posting ids.
+			{`SELECT COALESCE(a.id, ''), COALESCE(t.id, ''), p.id, p.account_seq FROM ledger_postings p
+				LEFT JOIN ledger_accounts a ON a.seq = p.account_seq
+				LEFT JOIN ledger_transfers t ON t.seq = p.transfer_seq
+				WHERE a.seq IS NULL OR t.seq IS NULL OR p.id < t.first_posting OR p.id > t.last_posting ORDER BY p.id`,
+				func(acct, transfer string, id, seq int64) {
+					what := "outside its transfer's range of posting ids"
+					switch {
+					case acct == "":
+						what = "no account with key " + strconv.FormatInt(seq, 10)
+					case transfer == "":
+						what = "its transfer is missing"
+					}
+					rep.Problems = append(rep.Problems, Problem{AccountID: acct, TransferID: transfer, Detail: fmt.Sprintf("posting %d: %s", id, what)})
 				}},
 			{`SELECT r.id, r.status, r.moved, r.cap FROM ledger_rules r WHERE r.moved > r.cap OR r.moved < 0
 				OR (r.status = 'done') <> (r.moved >= r.cap) ORDER BY r.id`,
