@@ -175,23 +175,24 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		if err != nil {
 			return err
 		}
-		changed := make([]statusRow, 0, len(rows)/4)
+		changed := make([]int32, 0, len(rows)/4) // indexes into rows
 		byStatus := map[string][]string{}
 		var evs []events.Event
-		for _, r := range rows {
+		for i := range rows {
+			r := &rows[i]
 			d, ok := stored[r.householdID]
 			if !ok || d.digest != r.digest {
-				changed = append(changed, r)
+				changed = append(changed, int32(i))
 			}
 			if !ok || d.status != r.status {
-				evs = append(evs, statusEvent(year, r, d.status))
+				evs = append(evs, statusEvent(year, *r, d.status))
 			}
 			if r.oldYear <= year && (r.oldStatus != r.status || r.oldYear != year) {
 				byStatus[r.status] = append(byStatus[r.status], r.householdID)
 			}
 		}
 		rep.Changed, rep.Unchanged = len(changed), len(rows)-len(changed)
-		if err := writeStatuses(ctx, tx, rep.RunID, year, byCounty(changed)); err != nil {
+		if err := writeStatuses(ctx, tx, rep.RunID, year, rows, byCounty(rows, changed)); err != nil {
 			return err
 		}
 		if rep.HouseholdsUpdated, err = registry.SetAssessedStatuses(ctx, tx, year, byStatus); err != nil {
@@ -301,7 +302,8 @@ var statusCols = []string{"household_id", "year", "county_code", "status", "prev
 // both engines' limits while keeping round trips few.
 const writeBatch = 400
 
-func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows []statusRow) error {
+// writeStatuses upserts rows[i] for every i of order, in that order.
+func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows []statusRow, order []int32) error {
 	set := make([]string, 0, len(statusCols)-3)
 	for _, c := range statusCols[3:] {
 		set = append(set, c+" = excluded."+c)
@@ -314,16 +316,17 @@ func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows 
 	// The full-size statement is prepared once and reused for every chunk: a
 	// million rows would otherwise parse it 2,500 times.
 	var full400 *sql.Stmt
-	if len(rows) >= writeBatch {
+	if len(order) >= writeBatch {
 		var err error
 		if full400, err = tx.Stmt(ctx, full); err != nil {
 			return err
 		}
 	}
-	for start := 0; start < len(rows); start += writeBatch {
-		end := min(start+writeBatch, len(rows))
+	for start := 0; start < len(order); start += writeBatch {
+		end := min(start+writeBatch, len(order))
 		args = args[:0]
-		for _, r := range rows[start:end] {
+		for _, i := range order[start:end] {
+			r := &rows[i]
 			args = append(args, r.householdID, year, r.county, r.status, r.previous, r.members, int64(r.perCapita),
 				int64(r.line), r.reasons, r.digest, runID)
 		}
@@ -444,25 +447,24 @@ func (a *Assessor) evaluate(facts []registry.AssessmentFacts, income map[string]
 	return out
 }
 
-// byCounty orders rows (sorted by household ID) by county, keeping the household
-// order within each county: household_status is keyed (year, county_code,
-// household_id), so rows written in this order append to one place per county
-// instead of landing all over the table.
-func byCounty(rows []statusRow) []statusRow {
+// byCounty orders the rows picked by idx (ascending, so sorted by household ID) by
+// county, keeping the household order within each county: household_status is
+// keyed (year, county_code, household_id), so rows written in this order append
+// to one place per county instead of landing all over the table.
+func byCounty(rows []statusRow, idx []int32) []int32 {
 	counties := map[string][]int32{}
-	for i := range rows {
-		counties[rows[i].county] = append(counties[rows[i].county], int32(i))
+	for _, i := range idx {
+		c := rows[i].county
+		counties[c] = append(counties[c], i)
 	}
 	keys := make([]string, 0, len(counties))
 	for c := range counties {
 		keys = append(keys, c)
 	}
 	slices.Sort(keys)
-	out := make([]statusRow, 0, len(rows))
+	out := make([]int32, 0, len(idx))
 	for _, c := range keys {
-		for _, i := range counties[c] {
-			out = append(out, rows[i])
-		}
+		out = append(out, counties[c]...)
 	}
 	return out
 }
