@@ -418,7 +418,6 @@ func (a *Assessor) evaluate(facts []registry.AssessmentFacts, income map[string]
 				part[i] = r
 				count[o.Status]++
 			}
-			slices.SortFunc(part, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
 		}(rows[lo:hi], facts[lo:hi], counts[k])
 	}
 	wg.Wait()
@@ -427,24 +426,10 @@ func (a *Assessor) evaluate(facts []registry.AssessmentFacts, income map[string]
 			rep.ByStatus[st] += n
 		}
 	}
-	if parts == 1 {
-		return rows
-	}
-	// Merge the two sorted halves.
-	mid := len(facts) / 2
-	out := make([]statusRow, 0, len(rows))
-	i, j := 0, mid
-	for i < mid && j < len(rows) {
-		if rows[j].householdID < rows[i].householdID {
-			out = append(out, rows[j])
-			j++
-		} else {
-			out = append(out, rows[i])
-			i++
-		}
-	}
-	out = append(append(out, rows[i:mid]...), rows[j:]...)
-	return out
+	// The registry reads households in table order, which is usually their ID
+	// (time-ordered) order already; the sort then costs one pass.
+	slices.SortFunc(rows, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
+	return rows
 }
 
 // byCounty orders the rows picked by idx (ascending, so sorted by household ID) by
