@@ -39,18 +39,19 @@ func scanStatus(sc interface{ Scan(...any) error }) (HouseholdStatus, error) {
 
 // checkHousehold makes a household outside the principal's scope look exactly like
 // one that does not exist.
-func (a *Assessor) checkHousehold(ctx context.Context, p fishpond.Principal, id string) error {
+// It returns the household's county, part of household_status's key.
+func (a *Assessor) checkHousehold(ctx context.Context, p fishpond.Principal, id string) (string, error) {
 	county, err := a.reg.HouseholdCounty(ctx, id)
 	if err != nil {
 		if fishpond.Code(err) == fishpond.ENotFound {
-			return notFound("户不存在 / household not found")
+			return "", notFound("户不存在 / household not found")
 		}
-		return err
+		return "", err
 	}
 	if !p.SeesRegistry() || !p.CanSeeHousehold(county, id) {
-		return notFound("户不存在 / household not found")
+		return "", notFound("户不存在 / household not found")
 	}
-	return nil
+	return county, nil
 }
 
 // HouseholdStatus returns the status of a household for year with its reasons,
@@ -60,10 +61,12 @@ func (a *Assessor) HouseholdStatus(ctx context.Context, p fishpond.Principal, ho
 	if !validYear(year) {
 		return HouseholdStatus{}, badYear(year)
 	}
-	if err := a.checkHousehold(ctx, p, householdID); err != nil {
+	county, err := a.checkHousehold(ctx, p, householdID)
+	if err != nil {
 		return HouseholdStatus{}, err
 	}
-	s, err := scanStatus(a.db.Read().QueryRowContext(ctx, "SELECT "+statusColumns+" WHERE s.year = ? AND s.household_id = ?", year, householdID))
+	s, err := scanStatus(a.db.Read().QueryRowContext(ctx, "SELECT "+statusColumns+" WHERE s.year = ? AND s.county_code = ? AND s.household_id = ?",
+		year, county, householdID))
 	if err != nil {
 		return HouseholdStatus{}, db.NotFound(err, "%s", words("该户%d年尚未评估", "the household has not been assessed for %d", year))
 	}
@@ -73,16 +76,18 @@ func (a *Assessor) HouseholdStatus(ctx context.Context, p fishpond.Principal, ho
 // StatusHistory returns every assessed year of a household, oldest first, for the
 // trend on its page and for auditors tracing a return to poverty.
 func (a *Assessor) StatusHistory(ctx context.Context, p fishpond.Principal, householdID string) ([]HouseholdStatus, error) {
-	if err := a.checkHousehold(ctx, p, householdID); err != nil {
+	county, err := a.checkHousehold(ctx, p, householdID)
+	if err != nil {
 		return nil, err
 	}
-	// household_status is keyed by (year, household_id), so look the household up
-	// in each assessed year: a handful of point reads.
+	// household_status is keyed by (year, county_code, household_id), and a
+	// household never changes county, so look the household up in each assessed
+	// year: a handful of point reads.
 	yrows, err := a.db.Read().QueryContext(ctx, "SELECT DISTINCT year FROM assessment_runs")
 	if err != nil {
 		return nil, fishpond.Internal(err)
 	}
-	args := []any{householdID}
+	args := []any{county, householdID}
 	for yrows.Next() {
 		var y int
 		if err := yrows.Scan(&y); err != nil {
@@ -95,10 +100,11 @@ func (a *Assessor) StatusHistory(ctx context.Context, p fishpond.Principal, hous
 	if err := yrows.Err(); err != nil {
 		return nil, fishpond.Internal(err)
 	}
-	if len(args) == 1 {
+	if len(args) == 2 {
 		return nil, nil
 	}
-	rows, err := a.db.Read().QueryContext(ctx, "SELECT "+statusColumns+" WHERE s.household_id = ? AND s.year IN ("+db.Placeholders(len(args)-1)+") ORDER BY s.year", args...)
+	rows, err := a.db.Read().QueryContext(ctx, "SELECT "+statusColumns+" WHERE s.county_code = ? AND s.household_id = ? AND s.year IN ("+
+		db.Placeholders(len(args)-2)+") ORDER BY s.year", args...)
 	if err != nil {
 		return nil, fishpond.Internal(err)
 	}

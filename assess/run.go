@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,24 +141,8 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 	tRead := time.Now()
 	rep := RunReport{RunID: newID(), Year: year, County: county, Line: line, MarginalBp: a.MarginalBp,
 		Households: len(facts), ByStatus: map[string]int{}, StartedAt: a.now()}
-	rows := make([]statusRow, len(facts))
-	var buf []byte
-	for i, f := range facts {
-		pr := priors[f.ID]
-		o := Evaluate(Facts{Members: f.Members, OutOfSchool: f.OutOfSchool, Indicators: f.Indicators, Income: income[f.ID]}, pr, line.Amount, a.MarginalBp)
-		prev := pr.Status
-		if prev == "" {
-			prev = StatusPoor // registration status, before any assessment
-		}
-		buf = appendReasons(buf[:0], o.Reasons)
-		r := statusRow{householdID: f.ID, county: f.CountyCode, status: o.Status, previous: prev, members: f.Members,
-			perCapita: o.PerCapita, line: line.Amount, reasons: string(buf), oldStatus: f.Status, oldYear: f.StatusYear}
-		r.digest = r.fingerprint(buf[len(buf):])
-		rows[i] = r
-		rep.ByStatus[o.Status]++
-	}
+	rows := a.evaluate(facts, income, priors, line.Amount, &rep)
 	income, priors, facts = nil, nil, nil
-	slices.SortFunc(rows, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
 	tCompute := time.Now()
 
 	if a.db.Dialect == db.SQLite && len(rows) > 10000 {
@@ -190,23 +175,24 @@ func (a *Assessor) Run(ctx context.Context, p fishpond.Principal, year int, coun
 		if err != nil {
 			return err
 		}
-		changed := make([]statusRow, 0, len(rows)/4)
+		changed := make([]int32, 0, len(rows)/4) // indexes into rows
 		byStatus := map[string][]string{}
 		var evs []events.Event
-		for _, r := range rows {
+		for i := range rows {
+			r := &rows[i]
 			d, ok := stored[r.householdID]
 			if !ok || d.digest != r.digest {
-				changed = append(changed, r)
+				changed = append(changed, int32(i))
 			}
 			if !ok || d.status != r.status {
-				evs = append(evs, statusEvent(year, r, d.status))
+				evs = append(evs, statusEvent(year, *r, d.status))
 			}
 			if r.oldYear <= year && (r.oldStatus != r.status || r.oldYear != year) {
 				byStatus[r.status] = append(byStatus[r.status], r.householdID)
 			}
 		}
 		rep.Changed, rep.Unchanged = len(changed), len(rows)-len(changed)
-		if err := writeStatuses(ctx, tx, rep.RunID, year, changed); err != nil {
+		if err := writeStatuses(ctx, tx, rep.RunID, year, rows, byCounty(rows, changed)); err != nil {
 			return err
 		}
 		if rep.HouseholdsUpdated, err = registry.SetAssessedStatuses(ctx, tx, year, byStatus); err != nil {
@@ -316,29 +302,31 @@ var statusCols = []string{"household_id", "year", "county_code", "status", "prev
 // both engines' limits while keeping round trips few.
 const writeBatch = 400
 
-func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows []statusRow) error {
-	set := make([]string, 0, len(statusCols)-2)
-	for _, c := range statusCols[2:] {
+// writeStatuses upserts rows[i] for every i of order, in that order.
+func writeStatuses(ctx context.Context, tx *db.Tx, runID string, year int, rows []statusRow, order []int32) error {
+	set := make([]string, 0, len(statusCols)-3)
+	for _, c := range statusCols[3:] {
 		set = append(set, c+" = excluded."+c)
 	}
 	tuple := "(" + db.Placeholders(len(statusCols)) + ")"
 	prefix := "INSERT INTO household_status (" + strings.Join(statusCols, ", ") + ") VALUES "
-	suffix := " ON CONFLICT (year, household_id) DO UPDATE SET " + strings.Join(set, ", ")
+	suffix := " ON CONFLICT (year, county_code, household_id) DO UPDATE SET " + strings.Join(set, ", ")
 	full := prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", writeBatch), ", ") + suffix
 	args := make([]any, 0, writeBatch*len(statusCols))
 	// The full-size statement is prepared once and reused for every chunk: a
 	// million rows would otherwise parse it 2,500 times.
 	var full400 *sql.Stmt
-	if len(rows) >= writeBatch {
+	if len(order) >= writeBatch {
 		var err error
 		if full400, err = tx.Stmt(ctx, full); err != nil {
 			return err
 		}
 	}
-	for start := 0; start < len(rows); start += writeBatch {
-		end := min(start+writeBatch, len(rows))
+	for start := 0; start < len(order); start += writeBatch {
+		end := min(start+writeBatch, len(order))
 		args = args[:0]
-		for _, r := range rows[start:end] {
+		for _, i := range order[start:end] {
+			r := &rows[i]
 			args = append(args, r.householdID, year, r.county, r.status, r.previous, r.members, int64(r.perCapita),
 				int64(r.line), r.reasons, r.digest, runID)
 		}
@@ -378,14 +366,90 @@ func (r *statusRow) fingerprint(scratch []byte) int64 {
 // household_status.previous_status), was what this year said before this run (""
 // the first time the year is assessed), so aggregates can move a household from
 // was to status.
+//
+// The payload is {"year":…,"status":…,"previous":…,"was":…}, written out by hand
+// rather than marshalled by reflection: a first run appends a million of them,
+// and every value is a year or one of the four status words, which JSON needs no
+// escaping for (TestStatusPayloadIsJSON checks it against encoding/json).
 func statusEvent(year int, r statusRow, was string) events.Event {
 	return events.Event{Type: "household.status.changed", Subject: r.householdID, CountyCode: r.county,
-		Payload: statusPayload{Year: year, Status: r.status, Previous: r.previous, Was: was}}
+		Payload: statusPayload(year, r.status, r.previous, was)}
 }
 
-type statusPayload struct {
-	Year     int    `json:"year"`
-	Status   string `json:"status"`
-	Previous string `json:"previous"`
-	Was      string `json:"was"`
+func statusPayload(year int, status, previous, was string) json.RawMessage {
+	b := make([]byte, 0, 72)
+	b = strconv.AppendInt(append(b, `{"year":`...), int64(year), 10)
+	b = append(append(append(b, `,"status":"`...), status...), '"')
+	b = append(append(append(b, `,"previous":"`...), previous...), '"')
+	b = append(append(append(b, `,"was":"`...), was...), `"}`...)
+	return b
+}
+
+// evaluate computes the status of every household, on both cores: the rules are
+// independent per household. rows come back sorted by household ID, the order the
+// registry update and the event log are written in.
+func (a *Assessor) evaluate(facts []registry.AssessmentFacts, income map[string]ledger.Income, priors map[string]Prior,
+	line fishpond.Money, rep *RunReport) []statusRow {
+	rows := make([]statusRow, len(facts))
+	parts := 1
+	if len(facts) >= 20000 {
+		parts = 2
+	}
+	counts := make([]map[string]int, parts)
+	var wg sync.WaitGroup
+	for k := 0; k < parts; k++ {
+		lo, hi := k*len(facts)/parts, (k+1)*len(facts)/parts
+		counts[k] = map[string]int{}
+		wg.Add(1)
+		go func(part []statusRow, facts []registry.AssessmentFacts, count map[string]int) {
+			defer wg.Done()
+			var buf []byte
+			for i, f := range facts {
+				pr := priors[f.ID]
+				o := Evaluate(Facts{Members: f.Members, OutOfSchool: f.OutOfSchool, Indicators: f.Indicators, Income: income[f.ID]}, pr, line, a.MarginalBp)
+				prev := pr.Status
+				if prev == "" {
+					prev = StatusPoor // registration status, before any assessment
+				}
+				buf = appendReasons(buf[:0], o.Reasons)
+				r := statusRow{householdID: f.ID, county: f.CountyCode, status: o.Status, previous: prev, members: f.Members,
+					perCapita: o.PerCapita, line: line, reasons: string(buf), oldStatus: f.Status, oldYear: f.StatusYear}
+				r.digest = r.fingerprint(buf[len(buf):])
+				part[i] = r
+				count[o.Status]++
+			}
+		}(rows[lo:hi], facts[lo:hi], counts[k])
+	}
+	wg.Wait()
+	for _, c := range counts {
+		for st, n := range c {
+			rep.ByStatus[st] += n
+		}
+	}
+	// The registry reads households in table order, which is usually their ID
+	// (time-ordered) order already; the sort then costs one pass.
+	slices.SortFunc(rows, func(x, y statusRow) int { return strings.Compare(x.householdID, y.householdID) })
+	return rows
+}
+
+// byCounty orders the rows picked by idx (ascending, so sorted by household ID) by
+// county, keeping the household order within each county: household_status is
+// keyed (year, county_code, household_id), so rows written in this order append
+// to one place per county instead of landing all over the table.
+func byCounty(rows []statusRow, idx []int32) []int32 {
+	counties := map[string][]int32{}
+	for _, i := range idx {
+		c := rows[i].county
+		counties[c] = append(counties[c], i)
+	}
+	keys := make([]string, 0, len(counties))
+	for c := range counties {
+		keys = append(keys, c)
+	}
+	slices.Sort(keys)
+	out := make([]int32, 0, len(idx))
+	for _, c := range keys {
+		out = append(out, counties[c]...)
+	}
+	return out
 }

@@ -75,3 +75,27 @@ func TestRunAppendsStatusChangedEvents(t *testing.T) {
 		}
 	})
 }
+
+// The status event's payload is written by hand for speed; it must be exactly what
+// encoding/json makes of the same fields, so consumers and partners see no change.
+func TestStatusPayloadIsJSON(t *testing.T) {
+	type fields struct {
+		Year     int    `json:"year"`
+		Status   string `json:"status"`
+		Previous string `json:"previous"`
+		Was      string `json:"was"`
+	}
+	for _, f := range []fields{
+		{2020, assess.StatusExited, assess.StatusPoor, ""},
+		{2019, assess.StatusReturned, assess.StatusMarginal, assess.StatusExited},
+		{2000, assess.StatusPoor, assess.StatusPoor, assess.StatusPoor},
+	} {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := assess.StatusPayload(f.Year, f.Status, f.Previous, f.Was); string(got) != string(want) {
+			t.Fatalf("payload %s, want %s", got, want)
+		}
+	}
+}

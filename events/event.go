@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -121,6 +122,10 @@ func AppendMany(ctx context.Context, tx *db.Tx, now time.Time, es []Event) error
 		}
 	}
 	at := db.FormatTime(now)
+	// The full-size statement is prepared once per call: Tx.Stmt prepares a
+	// statement it has not cached yet on every call, and a million events would
+	// otherwise parse it 2,000 times.
+	var full *sql.Stmt
 	for start := 0; start < len(es); start += rowsPerInsert {
 		end := min(start+rowsPerInsert, len(es))
 		var q strings.Builder
@@ -136,9 +141,18 @@ func AppendMany(ctx context.Context, tx *db.Tx, now time.Time, es []Event) error
 		}
 		var err error
 		if end-start == 1 || end-start == rowsPerInsert { // the common sizes are prepared once
-			st, serr := tx.Stmt(ctx, q.String())
-			if serr != nil {
-				return fmt.Errorf("events: append: %w", serr)
+			var st *sql.Stmt
+			if end-start == rowsPerInsert {
+				st = full
+			}
+			if st == nil {
+				var serr error
+				if st, serr = tx.Stmt(ctx, q.String()); serr != nil {
+					return fmt.Errorf("events: append: %w", serr)
+				}
+				if end-start == rowsPerInsert {
+					full = st
+				}
 			}
 			_, err = st.ExecContext(ctx, args...)
 		} else {

@@ -274,3 +274,41 @@ func TestConcurrentAppendersNeverMissed(t *testing.T) {
 		}
 	})
 }
+
+// AppendMany reuses one prepared 500-row statement for every full chunk of a call:
+// 1,001 events are two full chunks and a single row, all stored, in order.
+func TestAppendManyFullChunks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var es []events.Event
+		for i := 0; i < 1001; i++ {
+			es = append(es, ev("order.paid", fmt.Sprintf("o%04d", i), i))
+		}
+		appendTx(t, d, es...)
+		log := events.New(d, fishpond.FixedClock{T: t0})
+		var all []events.Stored
+		for {
+			after := int64(0)
+			if len(all) > 0 {
+				after = all[len(all)-1].Seq
+			}
+			page, err := log.Read(ctx, after, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			all = append(all, page...)
+		}
+		if len(all) != len(es) {
+			t.Fatalf("%d events stored, want %d", len(all), len(es))
+		}
+		for i, e := range all {
+			var p struct{ N int }
+			if err := json.Unmarshal(e.Payload, &p); err != nil || e.Subject != es[i].Subject || p.N != i {
+				t.Fatalf("event %d: %+v %v", i, e, err)
+			}
+		}
+	})
+}

@@ -161,7 +161,7 @@ func addEventFacts(e events.Stored, f Facts) error {
 
 // refreshHouseholds recomputes a county-year's household facts from
 // household_status. Assessment events say which county-year changed; counting the
-// county's rows again (an index-only scan of household_status_county) is exact
+// county's rows again (one range of household_status's (year, county_code, …) key) is exact
 // whatever order re-runs happened in, where adding deltas would need each
 // household's previous contribution.
 func refreshHouseholds(ctx context.Context, tx *db.Tx, county string, year int) error {

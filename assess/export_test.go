@@ -1,0 +1,4 @@
+package assess
+
+// StatusPayload exposes the hand-written event payload to the external tests.
+var StatusPayload = statusPayload
