@@ -147,3 +147,43 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// CoopRef is a farm cooperative as loan pages name it.
+type CoopRef struct {
+	ID, Name, CountyCode string
+}
+
+// ManagedCoops lists the farm cooperatives p manages (a cooperative manager's
+// own), the borrowers a manager's loan page offers.
+func (s *Service) ManagedCoops(ctx context.Context, p fishpond.Principal) ([]CoopRef, error) {
+	if p.Role != fishpond.RoleCoopManager || p.UserID == "" {
+		return nil, nil
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT f.coop_id, m.name, m.county_code FROM farms_coops f JOIN market_coops m ON m.id = f.coop_id
+		WHERE m.manager_user_id = ? ORDER BY m.name, f.coop_id`, p.UserID)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out []CoopRef
+	for rows.Next() {
+		var c CoopRef
+		if err := rows.Scan(&c.ID, &c.Name, &c.CountyCode); err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, c)
+	}
+	return out, internal(rows.Err())
+}
+
+// Coop names a farm cooperative for the callers who may see its loans.
+func (s *Service) Coop(ctx context.Context, p fishpond.Principal, id string) (CoopRef, error) {
+	b, err := loadBorrower(ctx, s.db.Read(), BorrowerCoop, id)
+	if err != nil || !canSee(p, b) {
+		if err != nil && fishpond.Code(err) != fishpond.ENotFound {
+			return CoopRef{}, err
+		}
+		return CoopRef{}, b.notFound()
+	}
+	return CoopRef{ID: b.ID, Name: b.Name, CountyCode: b.County}, nil
+}

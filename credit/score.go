@@ -266,7 +266,7 @@ func (m Model) farmTerms(in Inputs, add func(factor string, pts int, zh, en stri
 	if in.ContractsActive > 0 {
 		zh, en := fmt.Sprintf("%d份土地流转合同在履行中", in.ContractsActive), fmt.Sprintf("%d land-transfer contracts in force", in.ContractsActive)
 		if coop {
-			zh, en = fmt.Sprintf("流转农户土地合同%d份在履行中", in.ContractsActive), fmt.Sprintf("%d land-transfer contracts with households in force", in.ContractsActive)
+			zh, en = fmt.Sprintf("与农户的土地流转合同%d份在履行中", in.ContractsActive), fmt.Sprintf("%d land-transfer contracts with households in force", in.ContractsActive)
 		}
 		add("land_contracts", clamp(in.ContractsActive*m.PointsPerContract, m.MaxContractPoints), zh, en)
 	}
