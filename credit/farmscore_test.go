@@ -82,6 +82,10 @@ func TestPurchaseAgreementRaisesTheScore(t *testing.T) {
 		if b.Inputs.AgreementsActive != 0 || b.Inputs.Deliveries12Fen != 0 || b.Inputs.ContractsActive != 0 || b.Inputs.Rent12Fen != 0 {
 			t.Fatalf("inputs of the household without %+v", b.Inputs)
 		}
+		// Here the agreement makes the difference between a loan at once and a wait.
+		if a.Status != credit.AppApproved || b.Status != credit.AppReferred {
+			t.Fatalf("with the agreement %s (%d), without %s (%d)", a.Status, a.Decision.Score, b.Status, b.Decision.Score)
+		}
 		pa, pb := points(a), points(b)
 		want := map[string]int{"purchase_agreements": 5, "agreement_deliveries": 8, "land_contracts": 3, "land_rent": 1}
 		farmPts := 0
@@ -111,6 +115,16 @@ func TestPurchaseAgreementRaisesTheScore(t *testing.T) {
 		if err != nil || old.Inputs.AgreementsActive != 0 || old.Decision.Score != first.Decision.Score || len(old.Decision.Reasons) != len(first.Decision.Reasons) {
 			t.Fatalf("recorded decision changed: %+v %v", old, err)
 		}
+		// A delivery under the agreement is a sale too: the loan's rule takes its
+		// 30 % of the payment, as of a marketplace settlement.
+		dl, err := cf.farms.RecordDelivery(ctx, coopManager, ag.ID, farms.DeliveryInput{Weight: farms.Kg(100), Grade: farms.GradeA, MarketPrice: 420, IdempotencyKey: "slip-loan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, err := f.c.Loan(ctx, householdP(with), a.LoanID); err != nil || l.Repaid != fishpond.Bp(3000).Of(dl.Amount) {
+			t.Fatalf("the delivery of %s repaid %s (%v)", dl.Amount, l.Repaid, err)
+		}
+		f.verify(t)
 		// Decide is pure: the recorded inputs give the recorded decision.
 		if again := f.c.Config().Model.Decide(a.Inputs); again.Score != a.Decision.Score || again.Outcome != a.Decision.Outcome {
 			t.Fatalf("recomputed %+v, recorded %+v", again, a.Decision)

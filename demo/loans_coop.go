@@ -16,8 +16,9 @@ func init() { steps = append(steps, step{name: "cooperative loan", run: loadCoop
 // loadCoopLoan: the millet cooperative sells last season's millet to a processor,
 // then its manager applies from the phone for a production loan paid in kind to the
 // input supplier (seeds and fertiliser for its transferred land), scored on its own
-// sales, its purchase agreements, land-transfer contracts and member households;
-// referred, the 阜平 officer approves it. A second sale repays 20 % in the ledger.
+// sales, its shop's orders, its purchase agreements, land-transfer contracts and
+// member households — approved at once (were it referred, the 阜平 officer approves
+// it). A second sale repays 20 % of its proceeds in the ledger.
 func loadCoopLoan(ctx context.Context, d Deps, l Loaded) error {
 	if d.Credit == nil || d.Farms == nil {
 		return nil
