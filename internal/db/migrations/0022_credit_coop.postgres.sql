@@ -35,3 +35,8 @@ CREATE TABLE farms_sales (
     UNIQUE (coop_id, idem_key)
 );
 CREATE INDEX farms_sales_coop ON farms_sales(coop_id, sold_at);
+
+-- Scoring reads a household's purchase agreements and deliveries (credit/inputs.go);
+-- farms indexed them by cooperative only.
+CREATE INDEX farms_agreements_household ON farms_agreements(household_id);
+CREATE INDEX farms_deliveries_household ON farms_deliveries(household_id, delivered_at);
