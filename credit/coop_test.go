@@ -330,3 +330,56 @@ func TestCoopSeedLoanRepaidFromItsSales(t *testing.T) {
 		}
 	})
 }
+
+// A cooperative's referred application waits in the officers' queue of its county
+// (not the manager's, not another county's); a second one meanwhile is a conflict;
+// the officer's approval pays the loan into the cooperative's cash.
+func TestCoopApplicationReferredToOfficer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d, time.Date(2020, 3, 5, 9, 0, 0, 0, fishpond.ChinaTime))
+		cf := mustCoop(t, f)
+		cfg := credit.DefaultConfig
+		cfg.Model.Approve, cfg.Model.Refer = 1000, -1000 // every application goes to an officer
+		svc := credit.New(d, f.l, f.reg, clock{f.now}, cfg)
+		p := seedProduct()
+		p.MaxAmount = fishpond.Yuan(20000)
+		pr := mustProduct(t, f, p)
+		app, err := svc.Apply(ctx, otherManager, credit.ApplicationRequest{IdempotencyKey: "mushrooms", CoopID: cf.other.ID, ProductID: pr.ID, Amount: fishpond.Yuan(6000)})
+		if err != nil || app.Status != credit.AppReferred || app.Inputs.MemberHouseholds != 2 {
+			t.Fatalf("%+v %v", app, err)
+		}
+		_, err = svc.Apply(ctx, otherManager, credit.ApplicationRequest{IdempotencyKey: "mushrooms-2", CoopID: cf.other.ID, ProductID: pr.ID, Amount: fishpond.Yuan(1000)})
+		wantCode(t, err, fishpond.EConflict, "")
+		q, err := svc.Queue(ctx, officer(povertyCounty), 10)
+		if err != nil || len(q) != 1 || q[0].CoopID != cf.other.ID || q[0].BorrowerKind != credit.BorrowerCoop {
+			t.Fatalf("queue %+v %v", q, err)
+		}
+		if _, err := svc.Queue(ctx, otherManager, 10); fishpond.Code(err) != fishpond.EForbidden {
+			t.Fatalf("a manager read the queue: %v", err)
+		}
+		if _, err := svc.Review(ctx, officer("110101"), app.ID, true, ""); fishpond.Code(err) != fishpond.ENotFound {
+			t.Fatalf("another county's officer reviewed: %v", err)
+		}
+		if _, err := svc.Review(ctx, otherManager, app.ID, true, ""); fishpond.Code(err) != fishpond.ENotFound {
+			t.Fatalf("the manager reviewed its own application: %v", err)
+		}
+		cash0, err := cf.farms.Cash(ctx, otherManager, cf.other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err = svc.Review(ctx, officer(povertyCounty), app.ID, true, "香菇订单在册 orders on file")
+		if err != nil || app.Status != credit.AppApproved || app.LoanID == "" {
+			t.Fatalf("%+v %v", app, err)
+		}
+		if cash, _ := cf.farms.Cash(ctx, otherManager, cf.other.ID); cash != cash0+fishpond.Yuan(6000) {
+			t.Fatalf("cash %s, want %s", cash, cash0+fishpond.Yuan(6000))
+		}
+		if as, err := svc.CoopApplications(ctx, otherManager, cf.other.ID); err != nil || len(as) != 1 || as[0].ReviewNote == "" {
+			t.Fatalf("applications %+v %v", as, err)
+		}
+		if _, err := svc.CoopApplications(ctx, coopManager, cf.other.ID); fishpond.Code(err) != fishpond.ENotFound {
+			t.Fatalf("another manager listed the applications: %v", err)
+		}
+		f.verify(t)
+	})
+}
