@@ -111,6 +111,10 @@ func (cf *coopFixture) buyAndSell(t *testing.T, agreements []farms.Agreement, ke
 // portfolio and metrics count the cooperative as one borrower.
 func TestCoopSeedLoanRepaidFromItsSales(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		// credit names the farms capability's kinds without importing it.
+		if k := credit.DefaultConfig.CoopSalesKinds; len(k) != 1 || k[0] != farms.KindSale {
+			t.Fatalf("cooperative sales kinds %v, farms books its sales as %s", k, farms.KindSale)
+		}
 		f := mustFixture(t, d, time.Date(2019, 5, 10, 10, 0, 0, 0, fishpond.ChinaTime))
 		cf := mustCoop(t, f)
 		if _, err := cf.farms.Deposit(ctx, coopManager, cf.coop.ID, fishpond.Yuan(50000), "股金 capital", "capital-2019"); err != nil {
