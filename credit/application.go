@@ -19,14 +19,12 @@ const (
 	AppDeclined = "declined"
 )
 
-// BorrowerHousehold is the only borrower kind today: a cooperative borrows once the
-// farms capability gives it a wallet and contracts to score.
-const BorrowerHousehold = "household"
-
-// ApplicationRequest is a household's loan application.
+// ApplicationRequest is a loan application of a household (HouseholdID) or of a
+// farm cooperative (CoopID, applied for by its manager or an officer).
 type ApplicationRequest struct {
 	IdempotencyKey string
 	HouseholdID    string
+	CoopID         string
 	ProductID      string
 	Amount         fishpond.Money
 	Note           string // what the money is for, in the applicant's words
@@ -36,7 +34,8 @@ type ApplicationRequest struct {
 // Application is an application with its recorded decision.
 type Application struct {
 	ID           string
-	HouseholdID  string
+	HouseholdID  string // "" for a cooperative's application
+	CoopID       string // "" for a household's
 	CountyCode   string
 	BorrowerKind string
 	ProductID    string
@@ -55,18 +54,20 @@ type Application struct {
 	CreatedAt    time.Time
 }
 
-// canAct reports whether p may apply or repay for the household: the household
-// itself, an officer of its county, or an administrator.
-func canAct(p fishpond.Principal, county, householdID string) bool {
-	switch p.Role {
-	case fishpond.RoleHousehold:
-		return p.HouseholdID == householdID
-	case fishpond.RoleAdmin:
-		return true
-	case fishpond.RoleCountyOfficer:
-		return p.CanSeeCounty(county)
+// BorrowerID is the household's or the cooperative's id.
+func (a Application) BorrowerID() string {
+	if a.CoopID != "" {
+		return a.CoopID
 	}
-	return false
+	return a.HouseholdID
+}
+
+// borrowerColumn is the column naming a borrower of the kind.
+func borrowerColumn(kind string) string {
+	if kind == BorrowerCoop {
+		return "coop_id"
+	}
+	return "household_id"
 }
 
 // canReview reports whether p may decide referred applications and restructure
@@ -98,28 +99,46 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 	if utf8.RuneCountInString(req.Supplier) > 100 {
 		f["supplier"] = "最多100字 at most 100 characters"
 	}
+	req.HouseholdID, req.CoopID = strings.TrimSpace(req.HouseholdID), strings.TrimSpace(req.CoopID)
+	kind, borrowerID := BorrowerHousehold, req.HouseholdID
+	switch {
+	case req.HouseholdID != "" && req.CoopID != "":
+		f["coop_id"] = "只能为一户或一个合作社申请 name a household or a cooperative, not both"
+	case req.CoopID != "":
+		kind, borrowerID = BorrowerCoop, req.CoopID
+	case req.HouseholdID == "":
+		f["household_id"] = "须填写申请的农户或合作社 name the household (household_id) or the cooperative (coop_id) applying"
+	}
 	if len(f) > 0 {
 		return Application{}, fishpond.Invalid("贷款申请有误 invalid application", f)
 	}
 	var app Application
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if prev, err := scanApplication(tx.QueryRowContext(ctx, "SELECT "+appColumns+" FROM credit_applications WHERE idem_key = ?", req.IdempotencyKey)); err == nil {
-			if !canAct(p, prev.CountyCode, prev.HouseholdID) {
-				return fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", req.HouseholdID)
+			pb, err := loadBorrower(ctx, tx, prev.BorrowerKind, prev.BorrowerID())
+			if err != nil {
+				return err
 			}
-			if prev.HouseholdID != req.HouseholdID || prev.ProductID != req.ProductID || prev.Amount != req.Amount {
+			if !canAct(p, pb) {
+				return applyDenied(p, pb)
+			}
+			if prev.HouseholdID != req.HouseholdID || prev.CoopID != req.CoopID || prev.ProductID != req.ProductID || prev.Amount != req.Amount {
 				return fishpond.Errorf(fishpond.EConflict, "这个幂等键已用于另一份申请 idempotency key already used for another application")
 			}
 			app = prev
 			return nil
 		}
-		county, _, err := householdFacts(ctx, tx, req.HouseholdID)
-		if err != nil || !canAct(p, county, req.HouseholdID) {
-			if err == nil || fishpond.Code(err) == fishpond.ENotFound {
-				return fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", req.HouseholdID)
+		b, err := loadBorrower(ctx, tx, kind, borrowerID)
+		if err != nil {
+			if fishpond.Code(err) == fishpond.ENotFound {
+				return b.notFound()
 			}
 			return err
 		}
+		if !canAct(p, b) {
+			return applyDenied(p, b)
+		}
+		county, col := b.County, borrowerColumn(kind)
 		pr, err := loadProduct(ctx, tx, req.ProductID)
 		if err != nil {
 			if fishpond.Code(err) == fishpond.ENotFound {
@@ -137,25 +156,25 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 			return fishpond.Invalid("贷款申请有误 invalid application", map[string]string{"supplier": "实物贷款须填写农资供应商 name the input supplier"})
 		}
 		var open int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_applications WHERE household_id = ? AND status = ?", req.HouseholdID, AppReferred).Scan(&open); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_applications WHERE "+col+" = ? AND status = ?", borrowerID, AppReferred).Scan(&open); err != nil {
 			return err
 		}
 		if open > 0 {
 			return fishpond.Errorf(fishpond.EConflict, "已有一份申请在审核中 an application is already waiting for review")
 		}
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_loans WHERE household_id = ? AND status IN (?, ?)", req.HouseholdID, StatusActive, StatusOverdue).Scan(&open); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_loans WHERE "+col+" = ? AND status IN (?, ?)", borrowerID, StatusActive, StatusOverdue).Scan(&open); err != nil {
 			return err
 		}
 		if open > 0 {
 			return fishpond.Errorf(fishpond.EConflict, "须先还清现有贷款 repay the open loan first")
 		}
 		now := s.now()
-		in, err := s.gatherInputs(ctx, tx, req.HouseholdID, req.Amount, now)
+		in, err := s.gatherInputs(ctx, tx, b, req.Amount, now)
 		if err != nil {
 			return err
 		}
 		dec := s.cfg.Model.Decide(in)
-		app = Application{ID: newID(), HouseholdID: req.HouseholdID, CountyCode: county, BorrowerKind: BorrowerHousehold, ProductID: pr.ID,
+		app = Application{ID: newID(), HouseholdID: req.HouseholdID, CoopID: req.CoopID, CountyCode: county, BorrowerKind: kind, ProductID: pr.ID,
 			Amount: req.Amount, Note: req.Note, Supplier: req.Supplier, Decision: dec, Inputs: in, ModelName: s.cfg.Model.Name,
 			AppliedBy: p.UserID, CreatedAt: now}
 		switch dec.Outcome {
@@ -169,8 +188,8 @@ func (s *Service) Apply(ctx context.Context, p fishpond.Principal, req Applicati
 		inputs, _ := json.Marshal(in)
 		reasons, _ := json.Marshal(dec.Reasons)
 		model, _ := json.Marshal(s.cfg.Model)
-		if _, err := tx.ExecContext(ctx, "INSERT INTO credit_applications ("+appColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			app.ID, req.IdempotencyKey, app.HouseholdID, county, app.BorrowerKind, app.ProductID, int64(app.Amount), app.Note, app.Supplier,
+		if _, err := tx.ExecContext(ctx, "INSERT INTO credit_applications ("+appInsertColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			app.ID, req.IdempotencyKey, nullable(app.HouseholdID), nullable(app.CoopID), county, app.BorrowerKind, app.ProductID, int64(app.Amount), app.Note, app.Supplier,
 			dec.Score, dec.Outcome, app.Status, string(inputs), string(reasons), string(model), app.AppliedBy, "", "", "", "", db.FormatTime(now)); err != nil {
 			if db.IsUniqueViolation(err) {
 				return fishpond.Errorf(fishpond.EConflict, "已有一份申请在审核中 an application is already waiting for review")
@@ -238,13 +257,16 @@ func (s *Service) Review(ctx context.Context, p fishpond.Principal, appID string
 	return app, internal(err)
 }
 
-const appColumns = `id, idem_key, household_id, county_code, borrower_kind, product_id, amount, note, supplier, score, outcome, status,
+const appInsertColumns = `id, idem_key, household_id, coop_id, county_code, borrower_kind, product_id, amount, note, supplier, score, outcome, status,
 	inputs, reasons, model, applied_by, reviewed_by, review_note, reviewed_at, loan_id, created_at`
+
+const appColumns = `id, idem_key, COALESCE(household_id, ''), COALESCE(coop_id, ''), county_code, borrower_kind, product_id, amount, note, supplier, score,
+	outcome, status, inputs, reasons, model, applied_by, reviewed_by, review_note, reviewed_at, loan_id, created_at`
 
 func scanApplication(row interface{ Scan(...any) error }) (Application, error) {
 	var a Application
 	var key, inputs, reasons, model, reviewedAt, created string
-	err := row.Scan(&a.ID, &key, &a.HouseholdID, &a.CountyCode, &a.BorrowerKind, &a.ProductID, &a.Amount, &a.Note, &a.Supplier,
+	err := row.Scan(&a.ID, &key, &a.HouseholdID, &a.CoopID, &a.CountyCode, &a.BorrowerKind, &a.ProductID, &a.Amount, &a.Note, &a.Supplier,
 		&a.Decision.Score, &a.Decision.Outcome, &a.Status, &inputs, &reasons, &model, &a.AppliedBy, &a.ReviewedBy, &a.ReviewNote, &reviewedAt, &a.LoanID, &created)
 	if err != nil {
 		return a, err
@@ -264,7 +286,13 @@ func scanApplication(row interface{ Scan(...any) error }) (Application, error) {
 // Application reads one application, for the applicant and the officers who see it.
 func (s *Service) Application(ctx context.Context, p fishpond.Principal, id string) (Application, error) {
 	a, err := scanApplication(s.db.Read().QueryRowContext(ctx, "SELECT "+appColumns+" FROM credit_applications WHERE id = ?", id))
-	if err != nil || !p.CanSeeHousehold(a.CountyCode, a.HouseholdID) {
+	if err == nil {
+		var b borrower
+		if b, err = loadBorrower(ctx, s.db.Read(), a.BorrowerKind, a.BorrowerID()); err == nil && !canSee(p, b) {
+			err = b.notFound()
+		}
+	}
+	if err != nil {
 		return Application{}, fishpond.Errorf(fishpond.ENotFound, "没有这份申请 no application %s", id)
 	}
 	return a, nil
@@ -272,11 +300,24 @@ func (s *Service) Application(ctx context.Context, p fishpond.Principal, id stri
 
 // Applications lists a household's applications, newest first.
 func (s *Service) Applications(ctx context.Context, p fishpond.Principal, householdID string) ([]Application, error) {
-	county, _, err := householdFacts(ctx, s.db.Read(), householdID)
-	if err != nil || !p.CanSeeHousehold(county, householdID) {
-		return nil, fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", householdID)
+	return s.borrowerApps(ctx, p, BorrowerHousehold, householdID)
+}
+
+// CoopApplications lists a farm cooperative's applications, newest first, for its
+// manager and the officers of its county.
+func (s *Service) CoopApplications(ctx context.Context, p fishpond.Principal, coopID string) ([]Application, error) {
+	return s.borrowerApps(ctx, p, BorrowerCoop, coopID)
+}
+
+func (s *Service) borrowerApps(ctx context.Context, p fishpond.Principal, kind, id string) ([]Application, error) {
+	b, err := loadBorrower(ctx, s.db.Read(), kind, id)
+	if err != nil || !canSee(p, b) {
+		if err != nil && fishpond.Code(err) != fishpond.ENotFound {
+			return nil, err
+		}
+		return nil, b.notFound()
 	}
-	return s.listApps(ctx, "household_id = ?", []any{householdID}, 100)
+	return s.listApps(ctx, borrowerColumn(kind)+" = ?", []any{id}, 100)
 }
 
 // Queue lists referred applications waiting for review in the counties p reviews,

@@ -17,15 +17,21 @@ type Config struct {
 	// Model scores applications; see Model.
 	Model Model
 	// SalesKinds are the ledger transfer kinds whose inflows to a wallet are sales
-	// proceeds: the only inflows a loan's standing rule takes its share of.
+	// proceeds: the only inflows a loan's standing rule takes its share of — a
+	// marketplace settlement, and a cooperative paying for a delivery under a
+	// purchase agreement (farms' farm_produce).
 	SalesKinds []string
+	// CoopSalesKinds are the same for a cooperative's cash: the kinds of its own
+	// sales (farms' farm_sale), since the marketplace pays a cooperative shop's
+	// proceeds to its producing households.
+	CoopSalesKinds []string
 	// DefaultDays is how many days late a loan must be to count as defaulted in the
 	// portfolio (the usual 90).
 	DefaultDays int
 }
 
 // DefaultConfig is the configuration of a fresh installation.
-var DefaultConfig = Config{Model: DefaultModel, SalesKinds: []string{"market_settlement"}, DefaultDays: 90}
+var DefaultConfig = Config{Model: DefaultModel, SalesKinds: []string{"market_settlement", "farm_produce"}, CoopSalesKinds: []string{"farm_sale"}, DefaultDays: 90}
 
 // Service runs loans. It writes ledger transfers inside its own transactions
 // (ledger.PostTx), so a loan's rows and its money always agree.
@@ -45,6 +51,9 @@ func New(d *db.DB, l *ledger.Ledger, reg *registry.Store, clock fishpond.Clock, 
 	}
 	if len(cfg.SalesKinds) == 0 {
 		cfg.SalesKinds = DefaultConfig.SalesKinds
+	}
+	if len(cfg.CoopSalesKinds) == 0 {
+		cfg.CoopSalesKinds = DefaultConfig.CoopSalesKinds
 	}
 	if cfg.DefaultDays <= 0 {
 		cfg.DefaultDays = DefaultConfig.DefaultDays

@@ -31,7 +31,8 @@ type Loan struct {
 	ID            string
 	ApplicationID string
 	ProductID     string
-	HouseholdID   string
+	HouseholdID   string // "" for a cooperative's loan
+	CoopID        string // "" for a household's
 	CountyCode    string
 	BorrowerKind  string
 	Principal     fishpond.Money
@@ -43,7 +44,7 @@ type Loan struct {
 	Disbursement  string
 	Supplier      string
 	AccountID     string // the loan's ledger account
-	WalletID      string // the household's wallet
+	WalletID      string // the household's wallet, or the cooperative's cash
 	RuleID        string // the standing rule on sales ("" for schedule loans)
 	Status        string
 	Charged       fishpond.Money // interest and penalties charged so far
@@ -77,14 +78,26 @@ func (l Loan) Outstanding() fishpond.Money {
 	return 0
 }
 
-const loanColumns = `id, application_id, product_id, household_id, county_code, borrower_kind, principal, rate_bp, interest_method, repayment,
+// BorrowerID is the household's or the cooperative's id.
+func (l Loan) BorrowerID() string {
+	if l.CoopID != "" {
+		return l.CoopID
+	}
+	return l.HouseholdID
+}
+
+const loanInsertColumns = `id, application_id, product_id, household_id, coop_id, county_code, borrower_kind, principal, rate_bp, interest_method, repayment,
+	share_bp, penalty_bp, disbursement, supplier, account_id, wallet_id, rule_id, status, charged, sched_base, penalties, penalty_through,
+	due_to_date, overdue_amount, days_late, max_days_late, restructures, disbursed_at, settled_at`
+
+const loanColumns = `id, application_id, product_id, COALESCE(household_id, ''), COALESCE(coop_id, ''), county_code, borrower_kind, principal, rate_bp, interest_method, repayment,
 	share_bp, penalty_bp, disbursement, supplier, account_id, wallet_id, rule_id, status, charged, sched_base, penalties, penalty_through,
 	due_to_date, overdue_amount, days_late, max_days_late, restructures, disbursed_at, settled_at`
 
 func scanLoan(row interface{ Scan(...any) error }) (Loan, error) {
 	var l Loan
 	var disbursed, settled string
-	err := row.Scan(&l.ID, &l.ApplicationID, &l.ProductID, &l.HouseholdID, &l.CountyCode, &l.BorrowerKind, &l.Principal, &l.RateBp, &l.Interest,
+	err := row.Scan(&l.ID, &l.ApplicationID, &l.ProductID, &l.HouseholdID, &l.CoopID, &l.CountyCode, &l.BorrowerKind, &l.Principal, &l.RateBp, &l.Interest,
 		&l.Repayment, &l.ShareBp, &l.PenaltyBp, &l.Disbursement, &l.Supplier, &l.AccountID, &l.WalletID, &l.RuleID, &l.Status, &l.Charged,
 		&l.SchedBase, &l.Penalties, &l.PenaltyThru, &l.DueToDate, &l.OverdueAmount, &l.DaysLate, &l.MaxDaysLate, &l.Restructures, &disbursed, &settled)
 	if err != nil {
@@ -134,15 +147,16 @@ func loadLoan(ctx context.Context, q db.Querier, id string, lock string) (Loan, 
 
 // disburse creates the loan of an approved application inside tx: its ledger
 // account, the disbursement transfer, the schedule with instalment 1 open (its
-// interest charged) and, for sales loans, the standing rule on the wallet.
+// interest charged) and, for sales loans, the standing rule on the wallet (a
+// cooperative's: its cash, watching the kinds of its own sales).
 func (s *Service) disburse(ctx context.Context, tx *db.Tx, now time.Time, app *Application, pr Product) (Loan, error) {
-	hh, err := ledger.EnsureHouseholdAccounts(ctx, tx, app.HouseholdID)
+	acc, err := borrowerAccounts(ctx, tx, app.BorrowerKind, app.BorrowerID())
 	if err != nil {
 		return Loan{}, err
 	}
-	l := Loan{ID: newID(), ApplicationID: app.ID, ProductID: pr.ID, HouseholdID: app.HouseholdID, CountyCode: app.CountyCode, BorrowerKind: app.BorrowerKind,
-		Principal: app.Amount, RateBp: pr.RateBp, Interest: pr.Interest, Repayment: pr.Repayment, ShareBp: pr.ShareBp, PenaltyBp: pr.PenaltyBp,
-		Disbursement: pr.Disbursement, Supplier: app.Supplier, WalletID: hh.Wallet.ID, Status: StatusActive, PenaltyThru: Day(now), DisbursedAt: now}
+	l := Loan{ID: newID(), ApplicationID: app.ID, ProductID: pr.ID, HouseholdID: app.HouseholdID, CoopID: app.CoopID, CountyCode: app.CountyCode,
+		BorrowerKind: app.BorrowerKind, Principal: app.Amount, RateBp: pr.RateBp, Interest: pr.Interest, Repayment: pr.Repayment, ShareBp: pr.ShareBp,
+		PenaltyBp: pr.PenaltyBp, Disbursement: pr.Disbursement, Supplier: app.Supplier, WalletID: acc.Wallet, Status: StatusActive, PenaltyThru: Day(now), DisbursedAt: now}
 	acct, err := ledger.EnsureAccount(ctx, tx, ledger.AccountSpec{Owner: "loan:" + l.ID, Category: "loan", Kind: ledger.KindLiability, Name: "借款 loan " + l.ID})
 	if err != nil {
 		return Loan{}, err
@@ -150,17 +164,17 @@ func (s *Service) disburse(ctx context.Context, tx *db.Tx, now time.Time, app *A
 	l.AccountID = acct.ID
 	sched := BuildSchedule(pr, l.Principal, now)
 	// In kind: the seeds and fertiliser the supplier delivers are the household's
-	// production cost; the lender pays the supplier.
-	to, memo := hh.Wallet.ID, "贷款发放 loan disbursed"
+	// production cost (the cooperative's inputs expense); the lender pays the supplier.
+	to, memo := acc.Wallet, "贷款发放 loan disbursed"
 	if pr.Disbursement == DisburseSupplier {
-		to, memo = hh.Cost.ID, "贷款实物发放（农资） loan paid to input supplier "+app.Supplier
+		to, memo = acc.InKind, "贷款实物发放（农资） loan paid to input supplier "+app.Supplier
 	}
 	if _, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "credit:loan:" + l.ID + ":disburse", Kind: KindDisbursement,
 		Memo: memo, Evidence: "application " + app.ID, Postings: []ledger.Posting{{AccountID: to, Amount: l.Principal}, {AccountID: acct.ID, Amount: -l.Principal}}}); err != nil {
 		return Loan{}, err
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO credit_loans ("+loanColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		l.ID, l.ApplicationID, l.ProductID, l.HouseholdID, l.CountyCode, l.BorrowerKind, int64(l.Principal), int64(l.RateBp), l.Interest, l.Repayment,
+	if _, err := tx.ExecContext(ctx, "INSERT INTO credit_loans ("+loanInsertColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		l.ID, l.ApplicationID, l.ProductID, nullable(l.HouseholdID), nullable(l.CoopID), l.CountyCode, l.BorrowerKind, int64(l.Principal), int64(l.RateBp), l.Interest, l.Repayment,
 		int64(l.ShareBp), int64(l.PenaltyBp), l.Disbursement, l.Supplier, l.AccountID, l.WalletID, "", l.Status, 0, 0, 0, l.PenaltyThru,
 		0, 0, 0, 0, 0, db.FormatTime(now), ""); err != nil {
 		if db.IsUniqueViolation(err) {
@@ -172,8 +186,12 @@ func (s *Service) disburse(ctx context.Context, tx *db.Tx, now time.Time, app *A
 		return Loan{}, err
 	}
 	if pr.Repayment == RepaySales {
-		r, err := ledger.AddRuleTx(ctx, tx, now, ledger.RuleSpec{Source: hh.Wallet.ID, Dest: acct.ID, Bp: pr.ShareBp, Cap: sched[0].Amount(),
-			Reference: "loan:" + l.ID, Kinds: s.cfg.SalesKinds})
+		kinds := s.cfg.SalesKinds
+		if l.BorrowerKind == BorrowerCoop {
+			kinds = s.cfg.CoopSalesKinds
+		}
+		r, err := ledger.AddRuleTx(ctx, tx, now, ledger.RuleSpec{Source: acc.Wallet, Dest: acct.ID, Bp: pr.ShareBp, Cap: sched[0].Amount(),
+			Reference: "loan:" + l.ID, Kinds: kinds})
 		if err != nil {
 			return Loan{}, err
 		}
@@ -192,10 +210,10 @@ func (s *Service) disburse(ctx context.Context, tx *db.Tx, now time.Time, app *A
 	if err := tx.QueryRowContext(ctx, "SELECT poverty FROM counties WHERE code = ?", l.CountyCode).Scan(&poverty); err != nil {
 		return Loan{}, err
 	}
-	// new_borrower is 1 for a household's first loan, so the report can count
-	// borrowers rather than loans.
+	// new_borrower is 1 for a borrower's first loan (a household's, or a
+	// cooperative's: one borrower), so the report can count borrowers rather than loans.
 	var earlier int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_loans WHERE household_id = ? AND id <> ?", l.HouseholdID, l.ID).Scan(&earlier); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM credit_loans WHERE "+borrowerColumn(l.BorrowerKind)+" = ? AND id <> ?", l.BorrowerID(), l.ID).Scan(&earlier); err != nil {
 		return Loan{}, err
 	}
 	newBorrower := 0
@@ -224,7 +242,13 @@ func insertSchedule(ctx context.Context, tx *db.Tx, loanID string, version int, 
 // the borrower and the officers who see its county.
 func (s *Service) Loan(ctx context.Context, p fishpond.Principal, id string) (Loan, error) {
 	l, err := loadLoan(ctx, s.db.Read(), id, "")
-	if err != nil || !p.CanSeeHousehold(l.CountyCode, l.HouseholdID) {
+	if err == nil {
+		var b borrower
+		if b, err = loadBorrower(ctx, s.db.Read(), l.BorrowerKind, l.BorrowerID()); err == nil && !canSee(p, b) {
+			err = b.notFound()
+		}
+	}
+	if err != nil {
 		if err != nil && fishpond.Code(err) != fishpond.ENotFound {
 			return Loan{}, err
 		}
@@ -260,11 +284,24 @@ func markStates(l *Loan, today string) {
 
 // Loans lists a household's loans, newest first.
 func (s *Service) Loans(ctx context.Context, p fishpond.Principal, householdID string) ([]Loan, error) {
-	county, _, err := householdFacts(ctx, s.db.Read(), householdID)
-	if err != nil || !p.CanSeeHousehold(county, householdID) {
-		return nil, fishpond.Errorf(fishpond.ENotFound, "没有这个登记户 no registered household %s", householdID)
+	return s.borrowerLoans(ctx, p, BorrowerHousehold, householdID)
+}
+
+// CoopLoans lists a farm cooperative's loans, newest first, for its manager and the
+// officers of its county.
+func (s *Service) CoopLoans(ctx context.Context, p fishpond.Principal, coopID string) ([]Loan, error) {
+	return s.borrowerLoans(ctx, p, BorrowerCoop, coopID)
+}
+
+func (s *Service) borrowerLoans(ctx context.Context, p fishpond.Principal, kind, id string) ([]Loan, error) {
+	b, err := loadBorrower(ctx, s.db.Read(), kind, id)
+	if err != nil || !canSee(p, b) {
+		if err != nil && fishpond.Code(err) != fishpond.ENotFound {
+			return nil, err
+		}
+		return nil, b.notFound()
 	}
-	rows, err := s.db.Read().QueryContext(ctx, "SELECT id FROM credit_loans WHERE household_id = ? ORDER BY disbursed_at DESC, id DESC", householdID)
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT id FROM credit_loans WHERE "+borrowerColumn(kind)+" = ? ORDER BY disbursed_at DESC, id DESC", id)
 	if err != nil {
 		return nil, internal(err)
 	}

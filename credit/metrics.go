@@ -12,7 +12,9 @@ type Metrics struct {
 	Period fishpond.Period
 	// Loans disbursed in the period, all and in national poverty counties.
 	Loans, PovertyLoans             int
-	Borrowers, PovertyBorrowers     int
+	Borrowers, PovertyBorrowers     int // distinct borrowers: a household, or a cooperative counted once
+	CoopLoans                       int // loans to cooperatives (included in Loans)
+	CoopLent                        fishpond.Money
 	Lent, PovertyLent               fishpond.Money
 	Settled, SettledOnTime          int // loans repaid in full in the period, and those never late
 	Repaid                          fishpond.Money
@@ -35,22 +37,28 @@ func (s *Service) Metrics(ctx context.Context, period fishpond.Period) (Metrics,
 	from, to := period.Bounds()
 	f, t := db.FormatTime(from), db.FormatTime(to)
 	q := s.db.Read()
-	rows, err := q.QueryContext(ctx, `SELECT l.household_id, c.poverty, l.principal FROM credit_loans l JOIN counties c ON c.code = l.county_code
+	rows, err := q.QueryContext(ctx, `SELECT l.borrower_kind, COALESCE(l.household_id, l.coop_id), c.poverty, l.principal FROM credit_loans l JOIN counties c ON c.code = l.county_code
 		WHERE l.disbursed_at >= ? AND l.disbursed_at < ?`, f, t)
 	if err != nil {
 		return m, internal(err)
 	}
 	all, pov := map[string]bool{}, map[string]bool{}
 	for rows.Next() {
-		var hh string
+		var kind, id string
 		var poverty int
 		var principal int64
-		if err := rows.Scan(&hh, &poverty, &principal); err != nil {
+		if err := rows.Scan(&kind, &id, &poverty, &principal); err != nil {
 			rows.Close()
 			return m, internal(err)
 		}
+		// A cooperative is one borrower, like a household.
+		hh := kind + ":" + id
 		m.Loans++
 		m.Lent += fishpond.Money(principal)
+		if kind == BorrowerCoop {
+			m.CoopLoans++
+			m.CoopLent += fishpond.Money(principal)
+		}
 		all[hh] = true
 		if poverty == 1 {
 			m.PovertyLoans++

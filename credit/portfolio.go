@@ -13,7 +13,10 @@ type CountyPortfolio struct {
 	CountyCode    string
 	CountyName    string
 	Poverty       bool
-	Borrowers     int            // distinct households that ever borrowed
+	Borrowers     int            // distinct borrowers that ever borrowed: households, and cooperatives counted one each
+	CoopBorrowers int            // of them, cooperatives
+	CoopLoans     int            // loans to cooperatives
+	CoopLent      fishpond.Money // principal lent to cooperatives
 	Loans         int            // loans disbursed
 	Open          int            // not yet settled
 	Lent          fishpond.Money // principal disbursed
@@ -48,7 +51,7 @@ func (s *Service) Portfolio(ctx context.Context, p fishpond.Principal) ([]County
 	if !p.SeesAllCounties() && p.Role != fishpond.RoleCountyOfficer && p.Role != fishpond.RoleAuditor {
 		return nil, fishpond.Errorf(fishpond.EForbidden, "无权查看贷款组合 not allowed to see the loan portfolio")
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT l.county_code, c.name, c.poverty, l.household_id, l.status, l.principal, l.charged, b.balance,
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT l.county_code, c.name, c.poverty, l.borrower_kind, COALESCE(l.household_id, l.coop_id), l.status, l.principal, l.charged, b.balance,
 		l.due_to_date, l.overdue_amount, l.days_late
 		FROM credit_loans l JOIN counties c ON c.code = l.county_code
 		JOIN ledger_accounts a ON a.id = l.account_id JOIN ledger_balances b ON b.account_seq = a.seq
@@ -60,10 +63,10 @@ func (s *Service) Portfolio(ctx context.Context, p fishpond.Principal) ([]County
 	var out []CountyPortfolio
 	borrowers := map[string]bool{}
 	for rows.Next() {
-		var county, name, hh, status string
+		var county, name, kind, borrowerID, status string
 		var poverty, daysLate int
 		var principal, charged, bal, due, overdue int64
-		if err := rows.Scan(&county, &name, &poverty, &hh, &status, &principal, &charged, &bal, &due, &overdue, &daysLate); err != nil {
+		if err := rows.Scan(&county, &name, &poverty, &kind, &borrowerID, &status, &principal, &charged, &bal, &due, &overdue, &daysLate); err != nil {
 			return nil, internal(err)
 		}
 		if !p.CanSeeCounty(county) {
@@ -76,9 +79,17 @@ func (s *Service) Portfolio(ctx context.Context, p fishpond.Principal) ([]County
 		c.Loans++
 		c.Lent += fishpond.Money(principal)
 		c.Repaid += fishpond.Money(bal + principal + charged)
-		if !borrowers[hh] {
-			borrowers[hh] = true
+		// A cooperative is one borrower, like a household.
+		if key := kind + ":" + borrowerID; !borrowers[key] {
+			borrowers[key] = true
 			c.Borrowers++
+			if kind == BorrowerCoop {
+				c.CoopBorrowers++
+			}
+		}
+		if kind == BorrowerCoop {
+			c.CoopLoans++
+			c.CoopLent += fishpond.Money(principal)
 		}
 		if status == StatusSettled {
 			continue

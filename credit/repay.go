@@ -25,7 +25,13 @@ func (s *Service) Repay(ctx context.Context, p fishpond.Principal, loanID string
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		l, err = loadLoan(ctx, tx, loanID, tx.ForUpdate())
-		if err != nil || !canAct(p, l.CountyCode, l.HouseholdID) {
+		if err == nil {
+			var b borrower
+			if b, err = loadBorrower(ctx, tx, l.BorrowerKind, l.BorrowerID()); err == nil && !canAct(p, b) {
+				err = b.notFound()
+			}
+		}
+		if err != nil {
 			return fishpond.Errorf(fishpond.ENotFound, "没有这笔贷款 no loan %s", loanID)
 		}
 		tkey := "credit:repay:" + loanID + ":" + key
@@ -58,7 +64,7 @@ func (s *Service) Repay(ctx context.Context, p fishpond.Principal, loanID string
 				return err
 			}
 			if amount > wb {
-				f["amount"] = "钱包余额只有 " + wb.String() + " 元 the wallet holds only " + wb.String() + " yuan"
+				f["amount"] = "钱包余额只有 " + wb.String() + " 元 the wallet (a cooperative's cash) holds only " + wb.String() + " yuan"
 			}
 		}
 		if len(f) > 0 {
@@ -128,7 +134,7 @@ func (s *Service) Restructure(ctx context.Context, p fishpond.Principal, loanID 
 			return err
 		}
 		// Charge the old schedule's interest not yet charged: it is part of what is owed.
-		hh, err := ledger.EnsureHouseholdAccounts(ctx, tx, l.HouseholdID)
+		acc, err := borrowerAccounts(ctx, tx, l.BorrowerKind, l.BorrowerID())
 		if err != nil {
 			return err
 		}
@@ -141,7 +147,7 @@ func (s *Service) Restructure(ctx context.Context, p fishpond.Principal, loanID 
 		if rest > 0 {
 			if _, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "credit:loan:" + l.ID + ":restructure-interest:" + itoa(version),
 				Kind: KindInterest, Memo: "重组前利息 interest of the schedule restructured",
-				Postings: []ledger.Posting{{AccountID: hh.Cost.ID, Amount: rest}, {AccountID: l.AccountID, Amount: -rest}}}); err != nil {
+				Postings: []ledger.Posting{{AccountID: acc.Cost, Amount: rest}, {AccountID: l.AccountID, Amount: -rest}}}); err != nil {
 				return err
 			}
 			l.Charged += rest

@@ -7,10 +7,9 @@ import (
 )
 
 // Inputs are the platform facts an application is scored on, recorded with every
-// decision. Each field says where it comes from, so an officer can check it. When
-// the farms capability lands, its contracts and purchase agreements become new
-// fields here (and new terms in Model.Decide); decisions already recorded keep the
-// inputs they were made with.
+// decision. Each field says where it comes from, so an officer can check it.
+// Decisions recorded before a field existed keep the inputs they were made with
+// (the field reads as zero and was no term of their score).
 type Inputs struct {
 	// HouseholdStatus is the household's status from the latest assessment
 	// (poor, marginal, exited, returned).
@@ -32,7 +31,26 @@ type Inputs struct {
 	Overdue     bool `json:"overdue"`
 	// AmountFen is the amount asked for.
 	AmountFen int64 `json:"amount_fen"`
+	// BorrowerKind is "cooperative" for a cooperative's application ("" for a
+	// household: decisions recorded before cooperatives borrowed have none).
+	BorrowerKind string `json:"borrower_kind,omitempty"`
+	// Contracts and purchase agreements (farms). For a household: land-transfer
+	// contracts in force on which it leases its land out, and the rent paid to it in
+	// the last 12 months; purchase agreements in force on which a cooperative buys its
+	// crop, and the value it delivered under them in the last 12 months. For a
+	// cooperative, the same from the other side: land it holds under contracts and
+	// the rent it paid, agreements it signed and the produce it bought under them.
+	ContractsActive  int   `json:"contracts_active"`
+	Rent12Fen        int64 `json:"rent_12_fen"`
+	AgreementsActive int   `json:"agreements_active"`
+	Deliveries12Fen  int64 `json:"deliveries_12_fen"`
+	// MemberHouseholds is a cooperative's shareholding members that are registered
+	// households (farms_members).
+	MemberHouseholds int `json:"member_households,omitempty"`
 }
+
+// IsCoop reports whether the inputs are a cooperative's.
+func (in Inputs) IsCoop() bool { return in.BorrowerKind == BorrowerCoop }
 
 // Model is the scoring model: points per fact and the thresholds that turn a score
 // into a decision. It is configuration (cmd may load another one); every decision
@@ -61,6 +79,28 @@ type Model struct {
 	StatusPoints map[string]int `json:"status_points"`
 	// Asking for more than 12 months of sales costs OverSalesPoints (negative).
 	OverSalesPoints int `json:"over_sales_points"`
+	// Purchase agreements (farms): a guaranteed buyer. PointsPerAgreement per
+	// agreement in force, up to MaxAgreementPoints; one point per
+	// DeliveryYuanPerPoint yuan delivered under them in 12 months (a cooperative:
+	// bought), up to MaxDeliveryPoints. A model without these fields (an older model
+	// file) scores them 0.
+	PointsPerAgreement   int   `json:"points_per_agreement"`
+	MaxAgreementPoints   int   `json:"max_agreement_points"`
+	DeliveryYuanPerPoint int64 `json:"delivery_yuan_per_point"`
+	MaxDeliveryPoints    int   `json:"max_delivery_points"`
+	// Land-transfer contracts: PointsPerContract per contract in force, up to
+	// MaxContractPoints; one point per RentYuanPerPoint yuan of rent received in 12
+	// months (a cooperative: paid, on time, by the rent scheduler), up to MaxRentPoints.
+	PointsPerContract int   `json:"points_per_contract"`
+	MaxContractPoints int   `json:"max_contract_points"`
+	RentYuanPerPoint  int64 `json:"rent_yuan_per_point"`
+	MaxRentPoints     int   `json:"max_rent_points"`
+	// Cooperatives: one point per MembersPerPoint registered member households, up
+	// to MaxMemberPoints — the programme lends to cooperatives that carry registered
+	// households, as it lends to the households first. (A cooperative has no
+	// household status.)
+	MembersPerPoint int `json:"members_per_point"`
+	MaxMemberPoints int `json:"max_member_points"`
 	// Score ≥ Approve: approved at once; ≥ Refer: an officer decides; below: declined.
 	Approve int `json:"approve"`
 	Refer   int `json:"refer"`
@@ -70,16 +110,21 @@ type Model struct {
 // the platform for half a year with few refunds is approved for a loan of the size
 // of its sales; one with little history is referred to an officer.
 var DefaultModel = Model{
-	Name:                "default-2020",
+	Name:                "default-2020-farms",
 	PointsPerSalesMonth: 5, MaxSalesMonths: 12,
 	YuanPerPoint: 500, MaxVolumePoints: 20,
 	OrdersPerPoint: 5, MaxOrderPoints: 10,
 	RefundFreeBp: 500, PointsPerRefundPct: 2,
 	PointsPerRepaidLoan: 10, MaxRepaidPoints: 20,
 	LateDays: 30, PointsPerLateLoan: -25,
-	StatusPoints:    map[string]int{"poor": 10, "marginal": 10, "returned": 10, "exited": 5},
-	OverSalesPoints: -15,
-	Approve:         60, Refer: 20,
+	StatusPoints:       map[string]int{"poor": 10, "marginal": 10, "returned": 10, "exited": 5},
+	OverSalesPoints:    -15,
+	PointsPerAgreement: 5, MaxAgreementPoints: 10,
+	DeliveryYuanPerPoint: 500, MaxDeliveryPoints: 10,
+	PointsPerContract: 3, MaxContractPoints: 6,
+	RentYuanPerPoint: 500, MaxRentPoints: 5,
+	MembersPerPoint: 10, MaxMemberPoints: 10,
+	Approve: 60, Refer: 20,
 }
 
 // Validate checks a model an operator supplies.
@@ -90,6 +135,9 @@ func (m Model) Validate() error {
 	}
 	if m.YuanPerPoint <= 0 || m.OrdersPerPoint <= 0 {
 		f["yuan_per_point"] = "yuan_per_point and orders_per_point must be positive"
+	}
+	if m.DeliveryYuanPerPoint < 0 || m.RentYuanPerPoint < 0 || m.MembersPerPoint < 0 {
+		f["delivery_yuan_per_point"] = "delivery_yuan_per_point, rent_yuan_per_point and members_per_point must not be negative"
 	}
 	if m.Refer > m.Approve {
 		f["refer"] = "must not exceed approve"
@@ -165,9 +213,10 @@ func (m Model) Decide(in Inputs) Decision {
 		add("loans_late", in.LoansLate*m.PointsPerLateLoan,
 			fmt.Sprintf("%d笔贷款曾逾期超过%d天", in.LoansLate, m.LateDays), fmt.Sprintf("%d loans were once more than %d days late", in.LoansLate, m.LateDays))
 	}
-	if pts, ok := m.StatusPoints[in.HouseholdStatus]; ok && pts != 0 {
+	if pts, ok := m.StatusPoints[in.HouseholdStatus]; ok && pts != 0 && !in.IsCoop() {
 		add("household_status", pts, "建档立卡户状态："+statusZh(in.HouseholdStatus), "registered household status: "+in.HouseholdStatus)
 	}
+	m.farmTerms(in, add)
 	if in.AmountFen > in.Sales12Fen {
 		add("amount_over_sales", m.OverSalesPoints, "申请金额高于近12个月销售收入", "amount asked exceeds 12 months of sales")
 	}
@@ -183,6 +232,55 @@ func (m Model) Decide(in Inputs) Decision {
 		d.Outcome = Decline
 	}
 	return d
+}
+
+// perPoint is one point per unit (yuan) of fen, up to hi; 0 when unit is 0 (a
+// model without the term).
+func perPoint(fen, unit int64, hi int) int {
+	if unit <= 0 || fen <= 0 {
+		return 0
+	}
+	return clamp(int(fen/100/unit), hi)
+}
+
+// farmTerms adds the terms from the farms capability: purchase agreements and
+// their deliveries, land-transfer contracts and their rent, and a cooperative's
+// registered member households. A term appears only when its fact is there, so a
+// borrower with no farm dealings is scored as before.
+func (m Model) farmTerms(in Inputs, add func(factor string, pts int, zh, en string)) {
+	coop := in.IsCoop()
+	if in.AgreementsActive > 0 {
+		zh, en := fmt.Sprintf("%d份收购协议在履行中（有保底收购方）", in.AgreementsActive), fmt.Sprintf("%d purchase agreements in force (a guaranteed buyer)", in.AgreementsActive)
+		if coop {
+			zh, en = fmt.Sprintf("与农户签订%d份收购协议在履行中", in.AgreementsActive), fmt.Sprintf("%d purchase agreements with households in force", in.AgreementsActive)
+		}
+		add("purchase_agreements", clamp(in.AgreementsActive*m.PointsPerAgreement, m.MaxAgreementPoints), zh, en)
+	}
+	if in.Deliveries12Fen > 0 {
+		zh, en := fmt.Sprintf("近12个月按收购协议交售 %s 元", fishpond.Money(in.Deliveries12Fen)), fmt.Sprintf("%s yuan delivered under purchase agreements in the last 12 months", fishpond.Money(in.Deliveries12Fen))
+		if coop {
+			zh, en = fmt.Sprintf("近12个月按收购协议收购 %s 元", fishpond.Money(in.Deliveries12Fen)), fmt.Sprintf("%s yuan of produce bought under purchase agreements in the last 12 months", fishpond.Money(in.Deliveries12Fen))
+		}
+		add("agreement_deliveries", perPoint(in.Deliveries12Fen, m.DeliveryYuanPerPoint, m.MaxDeliveryPoints), zh, en)
+	}
+	if in.ContractsActive > 0 {
+		zh, en := fmt.Sprintf("%d份土地流转合同在履行中", in.ContractsActive), fmt.Sprintf("%d land-transfer contracts in force", in.ContractsActive)
+		if coop {
+			zh, en = fmt.Sprintf("与农户的土地流转合同%d份在履行中", in.ContractsActive), fmt.Sprintf("%d land-transfer contracts with households in force", in.ContractsActive)
+		}
+		add("land_contracts", clamp(in.ContractsActive*m.PointsPerContract, m.MaxContractPoints), zh, en)
+	}
+	if in.Rent12Fen > 0 {
+		zh, en := fmt.Sprintf("近12个月收到土地流转租金 %s 元", fishpond.Money(in.Rent12Fen)), fmt.Sprintf("%s yuan of land rent received in the last 12 months", fishpond.Money(in.Rent12Fen))
+		if coop {
+			zh, en = fmt.Sprintf("近12个月按期支付土地租金 %s 元", fishpond.Money(in.Rent12Fen)), fmt.Sprintf("%s yuan of land rent paid in the last 12 months", fishpond.Money(in.Rent12Fen))
+		}
+		add("land_rent", perPoint(in.Rent12Fen, m.RentYuanPerPoint, m.MaxRentPoints), zh, en)
+	}
+	if coop && in.MemberHouseholds > 0 && m.MembersPerPoint > 0 {
+		add("member_households", clamp(in.MemberHouseholds/m.MembersPerPoint, m.MaxMemberPoints),
+			fmt.Sprintf("合作社有%d户建档立卡社员", in.MemberHouseholds), fmt.Sprintf("%d registered households are members of the cooperative", in.MemberHouseholds))
+	}
 }
 
 func statusZh(s string) string {

@@ -74,7 +74,7 @@ func (s *Service) syncTx(ctx context.Context, tx *db.Tx, loanID string, now time
 		return err
 	}
 	today := Day(now)
-	hh, err := ledger.EnsureHouseholdAccounts(ctx, tx, l.HouseholdID)
+	acc, err := borrowerAccounts(ctx, tx, l.BorrowerKind, l.BorrowerID())
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Service) syncTx(ctx context.Context, tx *db.Tx, loanID string, now time
 			return nil
 		}
 		_, err := ledger.PostTx(ctx, tx, now, ledger.TransferRequest{IdempotencyKey: "credit:loan:" + l.ID + ":" + key, Kind: kind, Memo: memo,
-			Postings: []ledger.Posting{{AccountID: hh.Cost.ID, Amount: amount}, {AccountID: l.AccountID, Amount: -amount}}})
+			Postings: []ledger.Posting{{AccountID: acc.Cost, Amount: amount}, {AccountID: l.AccountID, Amount: -amount}}})
 		l.Charged += amount
 		return err
 	}

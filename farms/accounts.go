@@ -25,6 +25,11 @@ const (
 	CatDividends     = "dividends"      // equity (debit): profit distributed to members
 	CatInputAdvances = "input_advances" // asset: inputs advanced to households, owed back
 	CatInputsPayable = "inputs_payable" // liability: owed to input suppliers
+	// CatSales is income: the cooperative's own sales (RecordSale). The marketplace
+	// pays a cooperative shop's proceeds to its producing households by their
+	// shares, never to the cooperative; what the cooperative itself earns is produce
+	// it sells in bulk (bought under its purchase agreements or grown on its land).
+	CatSales = "sales"
 	// CatInputDebt is a household's liability for inputs advanced to it on credit.
 	CatInputDebt = "farm_input_debt"
 )
@@ -42,6 +47,7 @@ var coopAccountSpecs = map[string]struct {
 	CatDividends:     {ledger.KindEquity, "社员分红 member dividends"},
 	CatInputAdvances: {ledger.KindAsset, "农资赊销 inputs advanced to households"},
 	CatInputsPayable: {ledger.KindLiability, "应付农资款 owed to input suppliers"},
+	CatSales:         {ledger.KindIncome, "合作社销售收入 cooperative sales"},
 }
 
 // coopAccount opens (or finds) one of a cooperative's accounts inside tx.

@@ -104,7 +104,7 @@ var Catalogue = []*Metric{
 		DefZh: "报告期内开播过直播的省份数。", DefEn: "Provinces with a live session started in the period.", Source: "live.session.started events",
 		Planned: planned("live.session.started", "", ProvincesWith, false)},
 	{ID: "loan_borrowers", Capability: "credit", NameZh: "贫困县贷款人数", NameEn: "Borrowers in poverty counties", Unit: UnitPeople,
-		DefZh: "报告期内首次获得贷款的贫困县借款人。", DefEn: "Borrowers in poverty counties receiving their first loan in the period.", Source: "credit.loan.disbursed events (new_borrower: 1 on a household's first loan)",
+		DefZh: "报告期内首次获得贷款的贫困县借款人（一户或一个合作社各计一人）。", DefEn: "Borrowers in poverty counties receiving their first loan in the period (a household or a cooperative counts as one borrower).", Source: "credit.loan.disbursed events (new_borrower: 1 on a borrower's first loan — a household's, or a cooperative's)",
 		Planned: planned("credit.loan.disbursed", "new_borrower", Total, true)},
 	{ID: "loan_amount_fen", Capability: "credit", NameZh: "贫困县贷款金额", NameEn: "Loans in poverty counties", Unit: UnitFen,
 		DefZh: "报告期内向贫困县发放的贷款金额。", DefEn: "Loans disbursed in poverty counties in the period.", Source: "credit.loan.disbursed events (fen)",

@@ -20,6 +20,8 @@ func init() {
 			{"POST", "/api/v1/loan-applications/{id}/review", s.apiReviewLoanApplication},
 			{"GET", "/api/v1/loan-queue", s.apiLoanQueue},
 			{"GET", "/api/v1/households/{id}/loans", s.apiHouseholdLoans},
+			{"GET", "/api/v1/farms/{id}/loans", s.apiCoopLoans},
+			{"GET", "/api/v1/farms/{id}/loan-applications", s.apiCoopLoanApplications},
 			{"GET", "/api/v1/loans/{id}", s.apiLoan},
 			{"GET", "/api/v1/loans/{id}/statement", s.apiLoanStatement},
 			{"POST", "/api/v1/loans/{id}/repayments", s.apiRepayLoan},
@@ -83,7 +85,8 @@ func (s *Server) apiCreateLoanProduct(w http.ResponseWriter, r *http.Request, u 
 
 type loanApplicationJSON struct {
 	ID           string          `json:"id"`
-	HouseholdID  string          `json:"household_id"`
+	HouseholdID  string          `json:"household_id,omitempty"`
+	CoopID       string          `json:"coop_id,omitempty"`
 	CountyCode   string          `json:"county_code"`
 	BorrowerKind string          `json:"borrower_kind"`
 	ProductID    string          `json:"product_id"`
@@ -101,7 +104,7 @@ type loanApplicationJSON struct {
 }
 
 func toLoanApplication(a credit.Application) loanApplicationJSON {
-	out := loanApplicationJSON{ID: a.ID, HouseholdID: a.HouseholdID, CountyCode: a.CountyCode, BorrowerKind: a.BorrowerKind, ProductID: a.ProductID,
+	out := loanApplicationJSON{ID: a.ID, HouseholdID: a.HouseholdID, CoopID: a.CoopID, CountyCode: a.CountyCode, BorrowerKind: a.BorrowerKind, ProductID: a.ProductID,
 		AmountFen: int64(a.Amount), Note: a.Note, Supplier: a.Supplier, Status: a.Status, Decision: a.Decision, Inputs: a.Inputs, Model: a.ModelName,
 		ReviewNote: a.ReviewNote, LoanID: a.LoanID, CreatedAt: a.CreatedAt}
 	if !a.ReviewedAt.IsZero() {
@@ -114,11 +117,13 @@ func toLoanApplication(a credit.Application) loanApplicationJSON {
 	return out
 }
 
-// apiApplyLoan scores and decides an application at once; the Idempotency-Key
-// header makes a retried request return the first application.
+// apiApplyLoan scores and decides an application at once — a household's, or a
+// farm cooperative's (coop_id) by its manager; the Idempotency-Key header makes a
+// retried request return the first application.
 func (s *Server) apiApplyLoan(w http.ResponseWriter, r *http.Request, u access.User) error {
 	var in struct {
 		HouseholdID string `json:"household_id"`
+		CoopID      string `json:"coop_id"`
 		ProductID   string `json:"product_id"`
 		AmountFen   int64  `json:"amount_fen"`
 		Note        string `json:"note"`
@@ -131,7 +136,7 @@ func (s *Server) apiApplyLoan(w http.ResponseWriter, r *http.Request, u access.U
 	if key == "" {
 		return fishpond.Invalid("missing Idempotency-Key header", map[string]string{"Idempotency-Key": "required: one key per application, reused on retry / 必填"})
 	}
-	a, err := s.Credit.Apply(r.Context(), u.Principal(), credit.ApplicationRequest{IdempotencyKey: key, HouseholdID: in.HouseholdID, ProductID: in.ProductID,
+	a, err := s.Credit.Apply(r.Context(), u.Principal(), credit.ApplicationRequest{IdempotencyKey: key, HouseholdID: in.HouseholdID, CoopID: in.CoopID, ProductID: in.ProductID,
 		Amount: fishpond.Money(in.AmountFen), Note: in.Note, Supplier: in.Supplier})
 	if err != nil {
 		return err
@@ -198,7 +203,8 @@ type loanJSON struct {
 	ID             string           `json:"id"`
 	ApplicationID  string           `json:"application_id"`
 	ProductID      string           `json:"product_id"`
-	HouseholdID    string           `json:"household_id"`
+	HouseholdID    string           `json:"household_id,omitempty"`
+	CoopID         string           `json:"coop_id,omitempty"`
 	CountyCode     string           `json:"county_code"`
 	BorrowerKind   string           `json:"borrower_kind"`
 	PrincipalFen   int64            `json:"principal_fen"`
@@ -221,7 +227,7 @@ type loanJSON struct {
 }
 
 func toLoan(l credit.Loan) loanJSON {
-	out := loanJSON{ID: l.ID, ApplicationID: l.ApplicationID, ProductID: l.ProductID, HouseholdID: l.HouseholdID, CountyCode: l.CountyCode,
+	out := loanJSON{ID: l.ID, ApplicationID: l.ApplicationID, ProductID: l.ProductID, HouseholdID: l.HouseholdID, CoopID: l.CoopID, CountyCode: l.CountyCode,
 		BorrowerKind: l.BorrowerKind, PrincipalFen: int64(l.Principal), RateBp: int64(l.RateBp), InterestMethod: l.Interest, Repayment: l.Repayment,
 		ShareBp: int64(l.ShareBp), Disbursement: l.Disbursement, Status: l.Status, OwedFen: int64(l.Owed), OutstandingFen: int64(l.Outstanding()),
 		RepaidFen: int64(l.Repaid), OverdueFen: int64(l.OverdueAmount), DaysLate: l.DaysLate, PenaltiesFen: int64(l.Penalties), Restructures: l.Restructures,
@@ -244,6 +250,32 @@ func (s *Server) apiHouseholdLoans(w http.ResponseWriter, r *http.Request, u acc
 	out := listPage[loanJSON]{Items: []loanJSON{}}
 	for _, l := range ls {
 		out.Items = append(out.Items, toLoan(l))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiCoopLoans(w http.ResponseWriter, r *http.Request, u access.User) error {
+	ls, err := s.Credit.CoopLoans(r.Context(), u.Principal(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := listPage[loanJSON]{Items: []loanJSON{}}
+	for _, l := range ls {
+		out.Items = append(out.Items, toLoan(l))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiCoopLoanApplications(w http.ResponseWriter, r *http.Request, u access.User) error {
+	as, err := s.Credit.CoopApplications(r.Context(), u.Principal(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := listPage[loanApplicationJSON]{Items: []loanApplicationJSON{}}
+	for _, a := range as {
+		out.Items = append(out.Items, toLoanApplication(a))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -325,6 +357,9 @@ type portfolioJSON struct {
 	CountyName      string `json:"county_name"`
 	PovertyCounty   bool   `json:"poverty_county"`
 	Borrowers       int    `json:"borrowers"`
+	CoopBorrowers   int    `json:"coop_borrowers"`
+	CoopLoans       int    `json:"coop_loans"`
+	CoopLentFen     int64  `json:"coop_lent_fen"`
 	Loans           int    `json:"loans"`
 	Open            int    `json:"open"`
 	LentFen         int64  `json:"lent_fen"`
@@ -344,7 +379,7 @@ func (s *Server) apiLoanPortfolio(w http.ResponseWriter, r *http.Request, u acce
 	}
 	out := listPage[portfolioJSON]{Items: []portfolioJSON{}}
 	for _, c := range ps {
-		out.Items = append(out.Items, portfolioJSON{c.CountyCode, c.CountyName, c.Poverty, c.Borrowers, c.Loans, c.Open, int64(c.Lent), int64(c.Owed),
+		out.Items = append(out.Items, portfolioJSON{c.CountyCode, c.CountyName, c.Poverty, c.Borrowers, c.CoopBorrowers, c.CoopLoans, int64(c.CoopLent), c.Loans, c.Open, int64(c.Lent), int64(c.Owed),
 			int64(c.Repaid), c.OverdueLoans, int64(c.OverdueAmount), c.Defaulted, c.DefaultRateBp(), c.RepaymentRateBp()})
 	}
 	writeJSON(w, http.StatusOK, out)

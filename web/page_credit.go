@@ -25,79 +25,92 @@ func init() {
 		m.HandleFunc("POST /loans/{id}/restructure", s.page(s.loanRestructureSubmit))
 	})
 	addMessages(map[string]string{
-		"Loans":                      "小额贷款",
-		"Apply for a loan":           "申请贷款",
-		"Loan product":               "贷款产品",
-		"Amount (yuan)":              "金额（元）",
-		"What is it for?":            "用途说明",
-		"Input supplier":             "农资供应商",
-		"Apply":                      "提交申请",
-		"My applications":            "我的申请",
-		"My loans":                   "我的贷款",
-		"Decision":                   "审批结果",
-		"Score":                      "评分",
-		"Reasons":                    "理由",
-		"Points":                     "分",
-		"decision: approve":          "已批准，款项已发放",
-		"decision: refer":            "转人工审核",
-		"decision: decline":          "未通过",
-		"application approved":       "已批准",
-		"application referred":       "待审核",
-		"application declined":       "未通过",
-		"active loan":                "还款中",
-		"overdue loan":               "逾期",
-		"settled loan":               "已还清",
-		"instalment paid":            "已还",
-		"instalment partly":          "部分已还",
-		"instalment due":             "本期",
-		"instalment overdue":         "逾期",
-		"instalment upcoming":        "未到期",
-		"purpose farm_inputs":        "农资（种子、化肥）",
-		"purpose equipment":          "农机具",
-		"purpose livestock":          "牲畜",
-		"repaid by sales":            "按销售额比例自动还款",
-		"repaid by schedule":         "按期还款",
-		"Officer review":             "人工审核",
-		"Decline":                    "拒绝",
-		"Reason (to decline)":        "理由（拒绝时必填）",
-		"Owed now":                   "当前欠款",
-		"Outstanding":                "剩余应还",
-		"Repaid":                     "已还",
-		"Principal":                  "本金",
-		"Interest":                   "利息",
-		"Due date":                   "到期日",
-		"Schedule":                   "还款计划",
-		"Statement":                  "对账单",
-		"Repay from wallet":          "从钱包还款",
-		"Repay":                      "还款",
-		"Restructure":                "贷款重组",
-		"Instalments":                "期数",
-		"Months between":             "间隔月数",
-		"First due date":             "首期到期日",
-		"Reason":                     "原因",
-		"by sales rule":              "销售自动扣款",
-		"Portfolio":                  "贷款组合",
-		"Borrowers":                  "借款户数",
-		"Lent":                       "累计放款",
-		"Overdue loans":              "逾期笔数",
-		"Overdue amount":             "逾期金额",
-		"Default rate":               "违约率",
-		"Repayment rate":             "还款率",
-		"Days late":                  "逾期天数",
-		"Penalties":                  "罚息",
-		"Show":                       "查看",
-		"Rate":                       "年利率",
-		"Term":                       "期限",
-		"months":                     "个月",
-		"Share of each sale":         "每笔销售扣款比例",
-		"Grace until harvest month":  "宽限至收获月",
-		"No loan products yet.":      "暂无贷款产品。",
-		"Loan":                       "贷款",
-		"Owed by county (yuan)":      "各县欠款（元）",
-		"How the score was computed": "评分依据",
-		"The model":                  "评分模型",
-		"Borrower":                   "借款户",
-		"Open":                       "未结清",
+		"Loans":                                 "小额贷款",
+		"Apply for a loan":                      "申请贷款",
+		"Loan product":                          "贷款产品",
+		"Amount (yuan)":                         "金额（元）",
+		"What is it for?":                       "用途说明",
+		"Input supplier":                        "农资供应商",
+		"Apply":                                 "提交申请",
+		"My applications":                       "我的申请",
+		"My loans":                              "我的贷款",
+		"Decision":                              "审批结果",
+		"Score":                                 "评分",
+		"Reasons":                               "理由",
+		"Points":                                "分",
+		"decision: approve":                     "已批准，款项已发放",
+		"decision: refer":                       "转人工审核",
+		"decision: decline":                     "未通过",
+		"application approved":                  "已批准",
+		"application referred":                  "待审核",
+		"application declined":                  "未通过",
+		"active loan":                           "还款中",
+		"overdue loan":                          "逾期",
+		"settled loan":                          "已还清",
+		"instalment paid":                       "已还",
+		"instalment partly":                     "部分已还",
+		"instalment due":                        "本期",
+		"instalment overdue":                    "逾期",
+		"instalment upcoming":                   "未到期",
+		"purpose farm_inputs":                   "农资（种子、化肥）",
+		"purpose equipment":                     "农机具",
+		"purpose livestock":                     "牲畜",
+		"repaid by sales":                       "按销售额比例自动还款",
+		"repaid by schedule":                    "按期还款",
+		"Officer review":                        "人工审核",
+		"Decline":                               "拒绝",
+		"Reason (to decline)":                   "理由（拒绝时必填）",
+		"Owed now":                              "当前欠款",
+		"Outstanding":                           "剩余应还",
+		"Repaid":                                "已还",
+		"Principal":                             "本金",
+		"Interest":                              "利息",
+		"Due date":                              "到期日",
+		"Schedule":                              "还款计划",
+		"Statement":                             "对账单",
+		"Repay from wallet":                     "从钱包还款",
+		"Repay":                                 "还款",
+		"Restructure":                           "贷款重组",
+		"Instalments":                           "期数",
+		"Months between":                        "间隔月数",
+		"First due date":                        "首期到期日",
+		"Reason":                                "原因",
+		"by sales rule":                         "销售自动扣款",
+		"Portfolio":                             "贷款组合",
+		"Borrowers":                             "借款户数",
+		"Lent":                                  "累计放款",
+		"Overdue loans":                         "逾期笔数",
+		"Overdue amount":                        "逾期金额",
+		"Default rate":                          "违约率",
+		"Repayment rate":                        "还款率",
+		"Days late":                             "逾期天数",
+		"Penalties":                             "罚息",
+		"Show":                                  "查看",
+		"Rate":                                  "年利率",
+		"Term":                                  "期限",
+		"months":                                "个月",
+		"Share of each sale":                    "每笔销售扣款比例",
+		"Grace until harvest month":             "宽限至收获月",
+		"No loan products yet.":                 "暂无贷款产品。",
+		"Loan":                                  "贷款",
+		"Owed by county (yuan)":                 "各县欠款（元）",
+		"How the score was computed":            "评分依据",
+		"The model":                             "评分模型",
+		"Borrower":                              "借款户",
+		"Open":                                  "未结清",
+		"Cooperative":                           "合作社",
+		"Cooperative loans":                     "合作社贷款",
+		"Cooperative ID":                        "合作社编号",
+		"Loans of the cooperative":              "合作社的贷款",
+		"Applications of the cooperative":       "合作社的申请",
+		"Apply for the cooperative":             "为合作社申请贷款",
+		"Repay from the cooperative's cash":     "从合作社资金还款",
+		"Cooperatives borrowing":                "借款合作社",
+		"Lent to cooperatives":                  "向合作社放款",
+		"borrower household":                    "农户",
+		"borrower cooperative":                  "合作社",
+		"A cooperative counts as one borrower.": "一个合作社计为一个借款人。",
+		"Or a cooperative":                      "或合作社",
 	})
 }
 
@@ -110,6 +123,32 @@ func loanHousehold(r *http.Request, u access.User) string {
 	return strings.TrimSpace(r.FormValue("household"))
 }
 
+// loanCoop is the farm cooperative a loan page is about: the one named in ?coop=
+// (an officer's choice, or one of a manager's cooperatives), else a manager's
+// first cooperative. Households have none.
+func (s *Server) loanCoop(r *http.Request, u access.User, managed []credit.CoopRef) string {
+	if u.HouseholdID != "" {
+		return ""
+	}
+	if c := strings.TrimSpace(r.FormValue("coop")); c != "" {
+		return c
+	}
+	if len(managed) > 0 && loanHousehold(r, u) == "" {
+		return managed[0].ID
+	}
+	return ""
+}
+
+// managesCoop reports whether u manages the cooperative (a manager's own).
+func managesCoop(managed []credit.CoopRef, id string) bool {
+	for _, c := range managed {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) loansPage(w http.ResponseWriter, r *http.Request, u access.User) error {
 	return s.renderLoans(w, r, u, http.StatusOK, nil)
 }
@@ -119,9 +158,37 @@ func (s *Server) renderLoans(w http.ResponseWriter, r *http.Request, u access.Us
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Products": ps, "Error": formErr, "Key": fmt.Sprintf("loan-%s-%d", u.ID, time.Now().UnixNano()),
-		"Officer": u.Role == fishpond.RoleCountyOfficer || u.Role == fishpond.RoleAdmin || u.Role == fishpond.RoleFundAdmin}
-	if hh := loanHousehold(r, u); hh != "" {
+	officer := u.Role == fishpond.RoleCountyOfficer || u.Role == fishpond.RoleAdmin || u.Role == fishpond.RoleFundAdmin
+	data := map[string]any{"Products": ps, "Error": formErr, "Key": fmt.Sprintf("loan-%s-%d", u.ID, time.Now().UnixNano()), "Officer": officer}
+	managed, err := s.Credit.ManagedCoops(r.Context(), u.Principal())
+	if err != nil {
+		return err
+	}
+	data["Managed"] = managed
+	if officer && s.Farms != nil {
+		// Officers pick a cooperative of their counties by name.
+		cs, err := s.Farms.Coops(r.Context(), u.Principal())
+		if err != nil {
+			return err
+		}
+		data["Coops"] = cs
+	}
+	if id := s.loanCoop(r, u, managed); id != "" {
+		c, err := s.Credit.Coop(r.Context(), u.Principal(), id)
+		if err != nil {
+			return err
+		}
+		apps, err := s.Credit.CoopApplications(r.Context(), u.Principal(), id)
+		if err != nil {
+			return err
+		}
+		loans, err := s.Credit.CoopLoans(r.Context(), u.Principal(), id)
+		if err != nil {
+			return err
+		}
+		data["Coop"], data["Applications"], data["Loans"] = c, apps, loans
+		data["CanApply"] = officer || managesCoop(managed, id)
+	} else if hh := loanHousehold(r, u); hh != "" {
 		apps, err := s.Credit.Applications(r.Context(), u.Principal(), hh)
 		if err != nil {
 			return err
@@ -131,6 +198,7 @@ func (s *Server) renderLoans(w http.ResponseWriter, r *http.Request, u access.Us
 			return err
 		}
 		data["Household"], data["Applications"], data["Loans"] = hh, apps, loans
+		data["CanApply"] = true
 	}
 	v := s.view(r, "credit_loans")
 	v.Title = translate(v.Lang, "Loans")
@@ -144,7 +212,11 @@ func (s *Server) loanApplySubmit(w http.ResponseWriter, r *http.Request, u acces
 	if err != nil {
 		return s.renderLoans(w, r, u, http.StatusBadRequest, fishpond.Invalid("贷款申请有误 invalid application", map[string]string{"amount": "金额格式如 2000 或 2000.50 an amount such as 2000 or 2000.50"}))
 	}
-	a, err := s.Credit.Apply(r.Context(), u.Principal(), credit.ApplicationRequest{IdempotencyKey: r.FormValue("key"), HouseholdID: loanHousehold(r, u),
+	hh, coop := loanHousehold(r, u), ""
+	if u.HouseholdID == "" && strings.TrimSpace(r.FormValue("coop")) != "" {
+		hh, coop = "", strings.TrimSpace(r.FormValue("coop"))
+	}
+	a, err := s.Credit.Apply(r.Context(), u.Principal(), credit.ApplicationRequest{IdempotencyKey: r.FormValue("key"), HouseholdID: hh, CoopID: coop,
 		ProductID: r.FormValue("product"), Amount: amount, Note: r.FormValue("note"), Supplier: r.FormValue("supplier")})
 	if err != nil {
 		e := asError(err)
@@ -172,7 +244,13 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u acc
 	}
 	v := s.view(r, "credit_application")
 	v.Title = translate(v.Lang, "Decision")
-	v.Data = map[string]any{"A": a, "Product": pr, "Error": formErr, "Model": s.Credit.Config().Model,
+	coopName := ""
+	if a.CoopID != "" {
+		if c, err := s.Credit.Coop(r.Context(), u.Principal(), a.CoopID); err == nil {
+			coopName = c.Name
+		}
+	}
+	v.Data = map[string]any{"A": a, "Product": pr, "Error": formErr, "Model": s.Credit.Config().Model, "CoopName": coopName,
 		"CanReview": a.Status == credit.AppReferred && (u.Role == fishpond.RoleAdmin || u.Role == fishpond.RoleFundAdmin || (u.Role == fishpond.RoleCountyOfficer && u.Principal().CanSeeCounty(a.CountyCode)))}
 	s.render(w, r, status, "credit_application", v)
 	return nil
@@ -183,9 +261,18 @@ func (s *Server) loanQueuePage(w http.ResponseWriter, r *http.Request, u access.
 	if err != nil {
 		return err
 	}
+	// Cooperatives' names, for the officer to know whose application it is.
+	names := map[string]string{}
+	for _, a := range q {
+		if _, ok := names[a.CoopID]; a.CoopID != "" && !ok {
+			if c, err := s.Credit.Coop(r.Context(), u.Principal(), a.CoopID); err == nil {
+				names[a.CoopID] = c.Name
+			}
+		}
+	}
 	v := s.view(r, "credit_queue")
 	v.Title = translate(v.Lang, "Review queue")
-	v.Data = map[string]any{"Queue": q}
+	v.Data = map[string]any{"Queue": q, "CoopNames": names}
 	s.render(w, r, http.StatusOK, "credit_queue", v)
 	return nil
 }
@@ -225,9 +312,21 @@ func (s *Server) renderLoan(w http.ResponseWriter, r *http.Request, u access.Use
 		lines[len(lines)-1-i] = ln
 	}
 	p := u.Principal()
-	v.Data = map[string]any{"L": l, "Lines": lines, "Restructurings": st.Restructurings, "Error": formErr,
+	borrowerActs := u.HouseholdID != "" && u.HouseholdID == l.HouseholdID
+	coopName := ""
+	if l.CoopID != "" {
+		managed, err := s.Credit.ManagedCoops(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		borrowerActs = managesCoop(managed, l.CoopID)
+		if c, err := s.Credit.Coop(r.Context(), p, l.CoopID); err == nil {
+			coopName = c.Name
+		}
+	}
+	v.Data = map[string]any{"L": l, "Lines": lines, "Restructurings": st.Restructurings, "Error": formErr, "CoopName": coopName,
 		"Key":         fmt.Sprintf("repay-%s-%d", l.ID, time.Now().UnixNano()),
-		"CanRepay":    l.Status != credit.StatusSettled && (u.HouseholdID == l.HouseholdID || u.Role == fishpond.RoleAdmin || (u.Role == fishpond.RoleCountyOfficer && p.CanSeeCounty(l.CountyCode))),
+		"CanRepay":    l.Status != credit.StatusSettled && (borrowerActs || u.Role == fishpond.RoleAdmin || (u.Role == fishpond.RoleCountyOfficer && p.CanSeeCounty(l.CountyCode))),
 		"CanRestruct": l.Status != credit.StatusSettled && (u.Role == fishpond.RoleAdmin || u.Role == fishpond.RoleFundAdmin || (u.Role == fishpond.RoleCountyOfficer && p.CanSeeCounty(l.CountyCode)))}
 	s.render(w, r, status, "credit_loan", v)
 	return nil
@@ -280,6 +379,9 @@ func (s *Server) loanPortfolioPage(w http.ResponseWriter, r *http.Request, u acc
 	chart := []item{}
 	for _, c := range ps {
 		tot.Borrowers += c.Borrowers
+		tot.CoopBorrowers += c.CoopBorrowers
+		tot.CoopLoans += c.CoopLoans
+		tot.CoopLent += c.CoopLent
 		tot.Loans += c.Loans
 		tot.Open += c.Open
 		tot.Lent += c.Lent

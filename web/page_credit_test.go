@@ -111,7 +111,7 @@ func TestCreditAndInsuranceAPI(t *testing.T) {
 	farmer := login(t, srv.URL, "farmer", "fishpond-demo")
 	status, prods := apiCall(t, farmer, "GET", srv.URL+"/api/v1/loan-products", "", "")
 	items, _ := prods["items"].([]any)
-	if status != 200 || len(items) != 3 {
+	if status != 200 || len(items) != 4 {
 		t.Fatalf("products %d %v", status, prods)
 	}
 	pid := items[0].(map[string]any)["id"].(string)
@@ -148,5 +148,82 @@ func TestCreditAndInsuranceAPI(t *testing.T) {
 	status, port := apiCall(t, officer, "GET", srv.URL+"/api/v1/loan-portfolio", "", "")
 	if items, _ := port["items"].([]any); status != 200 || len(items) != 1 || items[0].(map[string]any)["county_code"] != "130624" {
 		t.Fatalf("portfolio %d %v", status, port)
+	}
+}
+
+// TestCoopLoanPages: the demo's cooperative manager sees the cooperative's loan
+// (scored on its sales, purchase agreements and contracts, the reasons in Chinese
+// and English), its statement with the share of its sales the rule took, and can
+// repay from the cooperative's cash; a second application is a clear conflict; no
+// one else's loans are visible to the manager, and the cooperative's loans are
+// invisible outside its county; the portfolio counts it as one borrower.
+func TestCoopLoanPages(t *testing.T) {
+	srv, _, svc := demoServer(t)
+	mgr := login(t, srv.URL, "coop", "fishpond-demo")
+	status, body := page(t, mgr, "GET", srv.URL+"/loans", nil)
+	if status != 200 || !strings.Contains(body, "骆驼湾") || !strings.Contains(body, "合作社的贷款") || !strings.Contains(body, "为合作社申请贷款") {
+		t.Fatalf("cooperative loans page %d", status)
+	}
+	loan := regexp.MustCompile(`href="/loans/([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	app := regexp.MustCompile(`href="/loans/applications/([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	coop := regexp.MustCompile(`name="coop" value="([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	product := regexp.MustCompile(`<option value="([0-9a-f-]{36})">合作社生产贷`).FindStringSubmatch(body)
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)
+	if loan == nil || app == nil || coop == nil || product == nil || key == nil {
+		t.Fatal("the page lacks the cooperative's loan, application or form")
+	}
+	status, body = page(t, mgr, "GET", srv.URL+"/loans/applications/"+app[1], nil)
+	if status != 200 || !strings.Contains(body, "收购协议") || !strings.Contains(body, "土地流转合同") || !strings.Contains(body, "建档立卡社员") {
+		t.Fatalf("decision page %d lacks the contract and agreement reasons", status)
+	}
+	status, body = page(t, mgr, "GET", srv.URL+"/loans/"+loan[1], nil)
+	if status != 200 || !strings.Contains(body, "从合作社资金还款") || !strings.Contains(body, "销售自动扣款") || !strings.Contains(body, "农资") {
+		t.Fatalf("loan page %d", status)
+	}
+	status, body = page(t, mgr, "POST", srv.URL+"/loans/apply", url.Values{"key": {key[1]}, "coop": {coop[1]}, "product": {product[1]}, "amount": {"20000"}, "supplier": {"农资站"}})
+	if status != http.StatusConflict || !strings.Contains(body, "须先还清现有贷款") {
+		t.Fatalf("second application: %d", status)
+	}
+	if status, _ = page(t, mgr, "POST", srv.URL+"/loans/"+loan[1]+"/repay", url.Values{"key": {"coop-manual-1"}, "amount": {"100"}}); status != 200 {
+		t.Fatalf("manual repayment: %d", status)
+	}
+	// English reasons.
+	page(t, mgr, "GET", srv.URL+"/lang/en", nil)
+	if _, body = page(t, mgr, "GET", srv.URL+"/loans/applications/"+app[1], nil); !strings.Contains(body, "purchase agreements with households in force") || !strings.Contains(body, "land-transfer contracts") {
+		t.Fatal("the English decision page lacks the reasons")
+	}
+
+	// The JSON API: the cooperative's loans for its manager; the farmer's loans,
+	// and the farmer applying for the cooperative, are refused.
+	status, ls := apiCall(t, mgr, "GET", srv.URL+"/api/v1/farms/"+coop[1]+"/loans", "", "")
+	if items, _ := ls["items"].([]any); status != 200 || len(items) != 1 || items[0].(map[string]any)["coop_id"] != coop[1] || items[0].(map[string]any)["borrower_kind"] != "cooperative" {
+		t.Fatalf("cooperative loans %d %v", status, ls)
+	}
+	if status, as := apiCall(t, mgr, "GET", srv.URL+"/api/v1/farms/"+coop[1]+"/loan-applications", "", ""); status != 200 || len(as["items"].([]any)) != 1 {
+		t.Fatalf("cooperative applications %d %v", status, as)
+	}
+	farmerUser, err := svc.Access.UserByName(context.Background(), "farmer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := apiCall(t, mgr, "GET", srv.URL+"/api/v1/households/"+farmerUser.HouseholdID+"/loans", "", ""); status != http.StatusNotFound {
+		t.Fatalf("the manager read a household's loans: %d", status)
+	}
+	farmer := login(t, srv.URL, "farmer", "fishpond-demo")
+	body2 := `{"coop_id":"` + coop[1] + `","product_id":"` + product[1] + `","amount_fen":2000000,"supplier":"农资站"}`
+	if status, _ := apiCall(t, farmer, "POST", srv.URL+"/api/v1/loan-applications", "farmer-for-coop", body2); status != http.StatusNotFound {
+		t.Fatalf("a household applied for the cooperative: %d", status)
+	}
+	other := login(t, srv.URL, "lankao", "fishpond-demo")
+	if status, _ := apiCall(t, other, "GET", srv.URL+"/api/v1/farms/"+coop[1]+"/loans", "", ""); status != http.StatusNotFound {
+		t.Fatalf("another county's officer listed the cooperative's loans: %d", status)
+	}
+	officer := login(t, srv.URL, "fuping", "fishpond-demo")
+	status, port := apiCall(t, officer, "GET", srv.URL+"/api/v1/loan-portfolio", "", "")
+	if items, _ := port["items"].([]any); status != 200 || len(items) != 1 || items[0].(map[string]any)["coop_borrowers"].(float64) != 1 {
+		t.Fatalf("portfolio %d %v", status, port)
+	}
+	if status, body = page(t, officer, "GET", srv.URL+"/loans?coop="+coop[1], nil); status != 200 || !strings.Contains(body, "合作社的贷款") {
+		t.Fatalf("the officer's view of the cooperative's loans: %d", status)
 	}
 }
