@@ -22,8 +22,17 @@ func (s *Store) PlaceOrder(ctx context.Context, p fishpond.Principal, req OrderR
 	if err != nil {
 		return Order{}, err
 	}
+	key := p.UserID + "\x00" + req.IdempotencyKey
+	if alone := s.enterPlacing(key); alone {
+		defer s.leavePlacing(key)
+		if lost, err := s.lostFlashSale(ctx, p.UserID, req); lost || err != nil {
+			return Order{}, err
+		}
+	} else {
+		defer s.leavePlacing(key)
+	}
 	var o Order
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.group.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		o, err = s.placeOrderTx(ctx, tx, p.UserID, req, hash, s.now(), false)
 		return err
@@ -105,7 +114,10 @@ func (s *Store) placeOrderTx(ctx context.Context, tx *db.Tx, buyer string, req O
 				return Order{}, err
 			}
 			if !ok {
-				return Order{}, conflict("秒杀商品已抢光 the flash sale is sold out")
+				if err := s.noteSoldOut(ctx, tx, lr.FlashID); err != nil {
+					return Order{}, err
+				}
+				return Order{}, flashSoldOut()
 			}
 			if limit.flash > 0 {
 				if ok, err := takeQuota(ctx, tx, buyer, "flash:"+lr.FlashID, lr.Qty, limit.flash); err != nil || !ok {
@@ -441,7 +453,7 @@ func (s *Store) Cancel(ctx context.Context, p fishpond.Principal, id string) (Or
 			return err
 		}
 		r.Status, r.ClosedAt = StatusCancelled, now
-		return releaseLines(ctx, tx, r.BuyerID, r.Lines)
+		return s.releaseLines(ctx, tx, r.BuyerID, r.Lines)
 	})
 }
 
@@ -517,7 +529,7 @@ func (s *Store) ExpireUnpaid(ctx context.Context, now time.Time) (int, error) {
 				if err := setStatus(ctx, tx, id, StatusPlaced, StatusExpired, "closed_at", now); err != nil {
 					return err
 				}
-				if err := releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
+				if err := s.releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
 					return err
 				}
 				r.Status, r.ClosedAt = StatusExpired, now

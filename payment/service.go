@@ -38,7 +38,16 @@ type Options struct {
 	ReturnURL string
 	// MaxNotifyAge overrides DefaultMaxNotifyAge when positive.
 	MaxNotifyAge time.Duration
+	// RunTx, when set, runs the service's checkout writes (creating a payment,
+	// recording a notification) instead of a transaction of their own: cmd passes
+	// the marketplace's group commit (market.Store.InGroupTx), so that a paid
+	// checkout's writes share commits with everyone else's. Whatever runs them
+	// must commit durably before returning nil, and fn must be safe to run again.
+	RunTx TxRunner
 }
+
+// TxRunner runs fn in a write transaction and returns after it committed.
+type TxRunner func(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error
 
 // Service creates payments, verifies notifications and refunds, with one provider.
 // It is safe for concurrent use.
@@ -56,6 +65,11 @@ type Service struct {
 func NewService(d *db.DB, p Provider, clock fishpond.Clock, opt Options) *Service {
 	if opt.MaxNotifyAge <= 0 {
 		opt.MaxNotifyAge = DefaultMaxNotifyAge
+	}
+	if opt.RunTx == nil {
+		opt.RunTx = func(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error {
+			return d.InTx(ctx, func(tx *db.Tx) error { return fn(ctx, tx) })
+		}
 	}
 	return &Service{db: d, p: p, clock: clock, opt: opt}
 }
@@ -99,7 +113,7 @@ func (s *Service) Create(ctx context.Context, orderID string, amount fishpond.Mo
 		return "", fishpond.Invalid("payment cannot be created", fields)
 	}
 	now := db.FormatTime(s.clock.Now())
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.opt.RunTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		p, err := getPayment(ctx, tx, orderID, tx.ForUpdate())
 		if err == nil {
 			switch {

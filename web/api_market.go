@@ -321,7 +321,7 @@ func (s *Server) payNotify(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("failure"))
 		return
 	}
-	_, err := s.Payments.HandleNotify(r.Context(), r.PostForm, s.applyPayment)
+	_, err := s.Payments.HandleNotifyTx(r.Context(), r.PostForm, s.applyPaymentTx, s.applyPayment)
 	if err != nil && fishpond.Code(err) == fishpond.EInternal {
 		s.Log.Error("payment notification", "request_id", requestID(r), "err", err)
 	}
