@@ -37,8 +37,27 @@ type groupItem struct {
 	ctx   context.Context
 	fn    func(ctx context.Context, tx *db.Tx) error
 	err   error
-	alone bool // run again in a transaction of its own after the batch
+	alone bool     // run again in a transaction of its own after the batch
+	hooks []func() // AfterCommit functions of fn's last run
 	done  chan struct{}
+}
+
+type hookKey struct{}
+
+// AfterCommit runs f once the transaction fn runs in (fn got ctx from a TxGroup)
+// has committed, e.g. to wake those waiting for an order to be paid; it is
+// dropped if fn's writes roll back. Outside a TxGroup nobody learns of the
+// commit, so f never runs: callers must not depend on it, only be sped up.
+func AfterCommit(ctx context.Context, f func()) {
+	if it, ok := ctx.Value(hookKey{}).(*groupItem); ok {
+		it.hooks = append(it.hooks, f)
+	}
+}
+
+// run runs fn for this item, collecting its AfterCommit functions afresh.
+func (it *groupItem) run(tx *db.Tx) error {
+	it.hooks = it.hooks[:0]
+	return it.fn(context.WithValue(context.WithoutCancel(it.ctx), hookKey{}, it), tx)
 }
 
 // DefaultMaxBatch is how many use cases one group transaction holds at most.
@@ -116,8 +135,9 @@ func (g *TxGroup) commit(batch []*groupItem) {
 			if err := groupExec(bg, tx, sqlSavepoint); err != nil {
 				return err
 			}
-			err := it.fn(context.WithoutCancel(it.ctx), tx)
+			err := it.run(tx)
 			if err != nil {
+				it.hooks = it.hooks[:0]
 				if rerr := groupExec(bg, tx, sqlRollback); rerr != nil {
 					return rerr // the transaction itself is gone: everyone goes alone
 				}
@@ -140,8 +160,12 @@ func (g *TxGroup) commit(batch []*groupItem) {
 		if err != nil && it.ctx.Err() != nil {
 			it.err = it.ctx.Err() // the batch rolled back: nothing of it was written
 		} else if err != nil || it.alone {
-			ictx := context.WithoutCancel(it.ctx)
-			it.err = g.db.InTx(ictx, func(tx *db.Tx) error { return it.fn(ictx, tx) })
+			it.err = g.db.InTx(context.WithoutCancel(it.ctx), it.run)
+		}
+		if it.err == nil {
+			for _, f := range it.hooks {
+				f()
+			}
 		}
 		close(it.done)
 	}

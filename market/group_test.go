@@ -167,3 +167,40 @@ func TestFlashSoldOutFromMemory(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitOrder: a buyer waiting for payment is answered with the paid order once
+// the payment commits; an order nobody pays is answered as it stands when the wait
+// ends; a stranger waits for nothing and gets not_found.
+func TestWaitOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		sh := mustShop(t, f)
+		pr := mustProduct(t, f, sh, nil)
+		addr := mustAddress(t, f, buyer).ID
+		o := mustOrder(t, f, buyer, "wait-1", addr, LineRequest{ProductID: pr.ID, Qty: 1})
+		got := make(chan Order, 1)
+		go func() {
+			w, err := f.m.WaitOrder(ctx, buyer, o.ID, StatusPlaced, 20*time.Second)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- w
+		}()
+		if _, err := f.m.MarkPaid(ctx, o.ID, "sandbox", "T-wait-1", o.Total); err != nil {
+			t.Fatal(err)
+		}
+		if w := <-got; w.Status != StatusPaid || w.ShipPhone != "13800138000" {
+			t.Fatalf("waiter got status %s, phone %q", w.Status, w.ShipPhone)
+		}
+		unpaid := mustOrder(t, f, buyer, "wait-2", addr, LineRequest{ProductID: pr.ID, Qty: 1})
+		if w, err := f.m.WaitOrder(ctx, buyer, unpaid.ID, StatusPlaced, 10*time.Millisecond); err != nil || w.Status != StatusPlaced {
+			t.Fatalf("unpaid order after the wait: %s %v", w.Status, err)
+		}
+		if _, err := f.m.WaitOrder(ctx, other, unpaid.ID, StatusPlaced, time.Hour); fishpond.Code(err) != fishpond.ENotFound {
+			t.Fatalf("a stranger waited for someone's order: %v", err)
+		}
+		if n := len(f.m.watches); n != 0 {
+			t.Fatalf("%d order watches left behind", n)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fishpond"
@@ -40,6 +41,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	platform *platformAccounts // ensured once, after a committed transaction
+	warming  atomic.Bool       // platformTx has started caching platform
 
 	// group commits checkout use cases (PlaceOrder, MarkPaid, and whatever else
 	// is handed to InGroupTx) many to a transaction.
@@ -51,6 +53,10 @@ type Store struct {
 	// (buyer NUL key -> count), which the sold-out shortcut must not answer.
 	placingMu sync.Mutex
 	placing   map[string]int
+	// watches are the buyers waiting for their order's status to change
+	// (WaitOrder), by order id.
+	watchMu sync.Mutex
+	watches map[string]*orderWatch
 }
 
 // NewStore builds the marketplace on d. keys seal delivery phone numbers at rest
@@ -152,6 +158,15 @@ func (s *Store) platformTx(ctx context.Context, tx *db.Tx) (platformAccounts, er
 	s.mu.Unlock()
 	if pa != nil {
 		return *pa, nil
+	}
+	if s.warming.CompareAndSwap(false, true) {
+		// Cache them from a transaction of their own, after this one (which holds
+		// SQLite's writer) is done.
+		go func() {
+			if _, err := s.platformAccountIDs(context.WithoutCancel(ctx)); err != nil {
+				s.warming.Store(false)
+			}
+		}()
 	}
 	return ensurePlatform(ctx, tx)
 }

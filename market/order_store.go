@@ -253,13 +253,52 @@ func scanOrder(row interface{ Scan(...any) error }) (orderRow, error) {
 	return r, nil
 }
 
+const sqlOrderLines = "SELECT product_id, flash_id, qty, unit_price, pledge, pledge_fund FROM market_order_lines WHERE order_id = ? ORDER BY line_no"
+
 // loadOrderRow reads an order and its lines; suffix may be tx.ForUpdate().
 func loadOrderRow(ctx context.Context, q db.Querier, id, suffix string) (orderRow, error) {
-	r, err := scanOrder(q.QueryRowContext(ctx, "SELECT "+orderColumns+" WHERE id = ?"+suffix, id))
+	var prep preparer
+	if tx, ok := q.(*db.Tx); ok { // prepared once: MarkPaid runs it for every payment
+		prep = tx.Stmt
+	}
+	return loadOrderWith(ctx, q, prep, id, suffix)
+}
+
+// preparer returns a prepared statement for a query in a transaction (db.Tx.Stmt).
+type preparer func(ctx context.Context, query string) (*sql.Stmt, error)
+
+// loadOrderRead is loadOrderRow on the read pool with prepared statements: buyers
+// poll their order until the wallet's notification has marked it paid.
+func (s *Store) loadOrderRead(ctx context.Context, id string) (orderRow, error) {
+	return loadOrderWith(ctx, s.prepared(), nil, id, "")
+}
+
+func loadOrderWith(ctx context.Context, q db.Querier, prep preparer, id, suffix string) (orderRow, error) {
+	var row *sql.Row
+	var rows *sql.Rows
+	query := "SELECT " + orderColumns + " WHERE id = ?" + suffix
+	if prep != nil {
+		st, err := prep(ctx, query)
+		if err != nil {
+			return orderRow{}, internal(err)
+		}
+		row = st.QueryRowContext(ctx, id)
+	} else {
+		row = q.QueryRowContext(ctx, query, id)
+	}
+	r, err := scanOrder(row)
 	if err != nil {
 		return orderRow{}, db.NotFound(err, "没有该订单 no such order")
 	}
-	rows, err := q.QueryContext(ctx, "SELECT product_id, flash_id, qty, unit_price, pledge, pledge_fund FROM market_order_lines WHERE order_id = ? ORDER BY line_no", id)
+	if prep != nil {
+		st, err := prep(ctx, sqlOrderLines)
+		if err != nil {
+			return orderRow{}, internal(err)
+		}
+		rows, err = st.QueryContext(ctx, id)
+	} else {
+		rows, err = q.QueryContext(ctx, sqlOrderLines, id)
+	}
 	if err != nil {
 		return orderRow{}, internal(err)
 	}
@@ -325,7 +364,7 @@ func (s *Store) view(r orderRow, role orderRole) Order {
 // admin. Everyone else gets not_found, so order ids cannot be probed.
 func (s *Store) Order(ctx context.Context, p fishpond.Principal, id string) (Order, error) {
 	q := s.db.Read()
-	r, err := loadOrderRow(ctx, q, id, "")
+	r, err := s.loadOrderRead(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}

@@ -98,6 +98,8 @@ func (s *Store) MarkPaidTx(ctx context.Context, tx *db.Tx, orderID, provider, pr
 	if err := appendOrderEvent(ctx, tx, now, string(StatusPaid), &r.Order); err != nil {
 		return Order{}, err
 	}
+	id := r.ID
+	AfterCommit(ctx, func() { s.orderChanged(id) }) // the buyer's "waiting for payment" page
 	return s.view(r, roleNone), nil // the notification path never needs the phone
 }
 

@@ -95,7 +95,7 @@ func (s *Service) handleNotify(ctx context.Context, form url.Values, applyTx App
 		}
 		out = Notification{OrderID: p.OrderID, Provider: p.Provider, TradeNo: n.TradeNo, Amount: n.Amount, NotifyID: n.NotifyID, PaidAt: p.PaidAt}
 		var hash, verdict string
-		err = tx.QueryRowContext(ctx, `SELECT content_hash, verdict FROM payment_notifications
+		err = queryRow(ctx, tx, `SELECT content_hash, verdict FROM payment_notifications
 			WHERE provider = ? AND notify_id = ?`, s.p.Name(), n.NotifyID).Scan(&hash, &verdict)
 		switch {
 		case err == nil && hash != n.ContentHash:
@@ -115,7 +115,7 @@ func (s *Service) handleNotify(ctx context.Context, form url.Values, applyTx App
 		stamp := db.FormatTime(now)
 		if verdict == verdictAccepted {
 			out.PaidAt = now
-			if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = ?, trade_no = ?, paid_at = ?, updated_at = ?
+			if _, err := execStmt(ctx, tx, `UPDATE payments SET status = ?, trade_no = ?, paid_at = ?, updated_at = ?
 				WHERE order_id = ?`, string(StatusPaid), n.TradeNo, stamp, stamp, p.OrderID); err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func (s *Service) handleNotify(ctx context.Context, form url.Values, applyTx App
 				}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payment_notifications (provider, notify_id, order_id, trade_no,
+		_, err = execStmt(ctx, tx, `INSERT INTO payment_notifications (provider, notify_id, order_id, trade_no,
 			trade_status, amount, content_hash, verdict, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.p.Name(), n.NotifyID, p.OrderID, n.TradeNo, string(n.TradeStatus), int64(n.Amount), n.ContentHash, verdict, stamp)
 		if db.IsUniqueViolation(err) {
@@ -191,19 +191,19 @@ func (s *Service) handleNotify(ctx context.Context, form url.Values, applyTx App
 // accepted and applies it afterwards, the slow way). Only a failure of the
 // savepoint itself is returned.
 func applyInTx(ctx context.Context, tx *db.Tx, applyTx ApplyTxFunc, n Notification) (bool, error) {
-	if _, err := tx.ExecContext(ctx, sqlApplySavepoint); err != nil {
+	if _, err := execStmt(ctx, tx, sqlApplySavepoint); err != nil {
 		return false, err
 	}
 	if err := applyTx(ctx, tx, n); err != nil {
-		if _, rerr := tx.ExecContext(ctx, sqlApplyRollback); rerr != nil {
+		if _, rerr := execStmt(ctx, tx, sqlApplyRollback); rerr != nil {
 			return false, rerr
 		}
-		if _, rerr := tx.ExecContext(ctx, sqlApplyRelease); rerr != nil {
+		if _, rerr := execStmt(ctx, tx, sqlApplyRelease); rerr != nil {
 			return false, rerr
 		}
 		return false, nil
 	}
-	_, err := tx.ExecContext(ctx, sqlApplyRelease)
+	_, err := execStmt(ctx, tx, sqlApplyRelease)
 	return err == nil, err
 }
 

@@ -129,7 +129,7 @@ func (s *Service) Create(ctx context.Context, orderID string, amount fishpond.Mo
 		if fishpond.Code(err) != fishpond.ENotFound {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
+		_, err = execStmt(ctx, tx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?, ?)`, orderID, s.p.Name(), int64(amount), subject, string(StatusCreated), now, now)
 		if db.IsUniqueViolation(err) {
 			return db.Retry(err)
@@ -171,7 +171,7 @@ func getPayment(ctx context.Context, q db.Querier, orderID, lock string) (Paymen
 	var tradeNo, paidAt sql.NullString
 	var created, updated string
 	var amount, refunded int64
-	err := q.QueryRowContext(ctx, `SELECT order_id, provider, amount, subject, status, trade_no, refunded,
+	err := queryRow(ctx, q, `SELECT order_id, provider, amount, subject, status, trade_no, refunded,
 		created_at, paid_at, updated_at FROM payments WHERE order_id = ?`+lock, orderID).
 		Scan(&p.OrderID, &p.Provider, &amount, &p.Subject, &p.Status, &tradeNo, &refunded, &created, &paidAt, &updated)
 	if err != nil {
@@ -193,4 +193,25 @@ func providerError(err error) error {
 		return err
 	}
 	return fishpond.Internal(err)
+}
+
+// queryRow runs a one-row query, prepared once per database when q is a
+// transaction (the checkout path runs these for every payment; SQL parsing is a
+// large share of the CPU of a statement on the pure-Go SQLite).
+func queryRow(ctx context.Context, q db.Querier, query string, args ...any) *sql.Row {
+	if tx, ok := q.(*db.Tx); ok {
+		if st, err := tx.Stmt(ctx, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return q.QueryRowContext(ctx, query, args...)
+}
+
+// execStmt runs a statement in tx, prepared once per database.
+func execStmt(ctx context.Context, tx *db.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := tx.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }

@@ -44,8 +44,9 @@ type DB struct {
 	w, r *sql.DB
 	// stmts caches statements prepared on the writer pool (query -> *sql.Stmt), so
 	// hot paths such as ledger postings skip SQL parsing.
-	stmts  sync.Map
-	wanted sync.Map // queries to prepare before the next transaction
+	stmts     sync.Map
+	wanted    sync.Map // queries to prepare before the next transaction
+	readStmts sync.Map // ReadStmt's statements on the read pool
 }
 
 // DefaultURL is where the embedded database lives unless --db says otherwise.
@@ -126,6 +127,7 @@ func redact(raw string) string {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	d.readStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.w.Close()
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())

@@ -107,7 +107,12 @@ func New(cfg Config) (*Sandbox, error) {
 		cfg.AppID = DefaultAppID
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 10 * time.Second}
+		// Keep connections to the shop open: a busy shop gets many notifications at
+		// once, and the default 2 idle connections per host meant a new TCP
+		// connection for nearly every one.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		cfg.Client = &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = fishpond.SystemClock{}
