@@ -100,7 +100,7 @@ func (s *Store) MarkPaidTx(ctx context.Context, tx *db.Tx, orderID, provider, pr
 	}
 	id := r.ID
 	AfterCommit(ctx, func() { s.orderChanged(id) }) // the buyer's "waiting for payment" page
-	return s.view(r, roleNone), nil // the notification path never needs the phone
+	return s.view(r, roleNone), nil                 // the notification path never needs the phone
 }
 
 const sqlMarkPaid = `UPDATE market_orders SET status = ?, paid_at = ?, provider = ?, provider_trade_no = ?, payment_transfer = ?
