@@ -98,9 +98,10 @@ func (s *Store) MarkPaidTx(ctx context.Context, tx *db.Tx, orderID, provider, pr
 	if err := appendOrderEvent(ctx, tx, now, string(StatusPaid), &r.Order); err != nil {
 		return Order{}, err
 	}
+	// Wake the buyer's "waiting for payment" request once this commits.
 	id := r.ID
-	AfterCommit(ctx, func() { s.orderChanged(id) }) // the buyer's "waiting for payment" page
-	return s.view(r, roleNone), nil                 // the notification path never needs the phone
+	AfterCommit(ctx, func() { s.orderChanged(id) })
+	return s.view(r, roleNone), nil // the notification path never needs the phone
 }
 
 const sqlMarkPaid = `UPDATE market_orders SET status = ?, paid_at = ?, provider = ?, provider_trade_no = ?, payment_transfer = ?
