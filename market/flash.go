@@ -133,24 +133,11 @@ func (s *Store) noteSoldOut(ctx context.Context, tx *db.Tx, flashID string) erro
 // order back, so that is checked first, on the read pool). The caller has made
 // sure no other request with the same key is in flight in this process.
 func (s *Store) lostFlashSale(ctx context.Context, buyer string, req OrderRequest) (bool, error) {
-	out := false
-	for _, l := range req.Lines {
-		if l.FlashID == "" {
-			continue
-		}
-		if at, ok := s.soldOut.Load(l.FlashID); ok {
-			if time.Since(at.(time.Time)) < soldOutTTL {
-				out = true
-				break
-			}
-			s.soldOut.CompareAndDelete(l.FlashID, at)
-		}
-	}
-	if !out {
+	if !s.knownSoldOut(req.Lines) {
 		return false, nil
 	}
 	var id, hash string
-	err := s.db.Read().QueryRowContext(ctx, sqlFindIdem, buyer, req.IdempotencyKey).Scan(&id, &hash)
+	err := s.prepared().QueryRowContext(ctx, sqlFindIdem, buyer, req.IdempotencyKey).Scan(&id, &hash)
 	switch {
 	case err == nil:
 		return false, nil // a retry: the transaction returns the order (or the key conflict)
@@ -158,6 +145,23 @@ func (s *Store) lostFlashSale(ctx context.Context, buyer string, req OrderReques
 		return false, internal(err)
 	}
 	return true, flashSoldOut()
+}
+
+// knownSoldOut reports whether a line's flash sale was found sold out within the
+// last soldOutTTL.
+func (s *Store) knownSoldOut(lines []LineRequest) bool {
+	for _, l := range lines {
+		if l.FlashID == "" {
+			continue
+		}
+		if at, ok := s.soldOut.Load(l.FlashID); ok {
+			if time.Since(at.(time.Time)) < soldOutTTL {
+				return true
+			}
+			s.soldOut.CompareAndDelete(l.FlashID, at)
+		}
+	}
+	return false
 }
 
 // enterPlacing registers an order being placed under key (buyer NUL idempotency

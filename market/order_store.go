@@ -85,6 +85,9 @@ func (s *Store) placeOrderTx(ctx context.Context, tx *db.Tx, buyer string, req O
 	case !errors.Is(err, sql.ErrNoRows):
 		return Order{}, err
 	}
+	if s.knownSoldOut(req.Lines) {
+		return Order{}, flashSoldOut() // decided in an earlier use case of this batch, or a recent one
+	}
 	o := Order{ID: newID(), BuyerID: buyer, Status: StatusPlaced, AddressID: req.AddressID, PlacedAt: now, ExpiresAt: now.Add(s.cfg.OrderTTL)}
 	var phoneEnc string
 	if st, err = tx.Stmt(ctx, sqlAddress); err != nil {

@@ -114,27 +114,29 @@ func (s *Service) Create(ctx context.Context, orderID string, amount fishpond.Mo
 	}
 	now := db.FormatTime(s.clock.Now())
 	err := s.opt.RunTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		p, err := getPayment(ctx, tx, orderID, tx.ForUpdate())
-		if err == nil {
-			switch {
-			case p.Provider != s.p.Name():
-				return fishpond.Errorf(fishpond.EConflict, "order %s is being paid with %s", orderID, p.Provider)
-			case p.Status != StatusCreated:
-				return fishpond.Errorf(fishpond.EConflict, "order %s is already paid", orderID)
-			case p.Amount != amount:
-				return fishpond.Errorf(fishpond.EConflict, "order %s was created for %s yuan, not %s", orderID, p.Amount, amount)
-			}
-			return nil
-		}
-		if fishpond.Code(err) != fishpond.ENotFound {
+		// Insert first (the common case, one statement); only an existing payment
+		// is read and checked.
+		res, err := execStmt(ctx, tx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (order_id) DO NOTHING`, orderID, s.p.Name(), int64(amount), subject, string(StatusCreated), now, now)
+		if err != nil {
 			return err
 		}
-		_, err = execStmt(ctx, tx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 0, ?, ?)`, orderID, s.p.Name(), int64(amount), subject, string(StatusCreated), now, now)
-		if db.IsUniqueViolation(err) {
-			return db.Retry(err)
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
 		}
-		return err
+		p, err := getPayment(ctx, tx, orderID, tx.ForUpdate())
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.Provider != s.p.Name():
+			return fishpond.Errorf(fishpond.EConflict, "order %s is being paid with %s", orderID, p.Provider)
+		case p.Status != StatusCreated:
+			return fishpond.Errorf(fishpond.EConflict, "order %s is already paid", orderID)
+		case p.Amount != amount:
+			return fishpond.Errorf(fishpond.EConflict, "order %s was created for %s yuan, not %s", orderID, p.Amount, amount)
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err
