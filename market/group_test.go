@@ -17,6 +17,7 @@ import (
 // as one batch. queued reports how many use cases wait behind it.
 func holdGroup(t *testing.T, g *TxGroup) (queued func() int, release func()) {
 	t.Helper()
+	g.Direct = false // batch on PostgreSQL too (serve runs it direct there), to test the batch path
 	started, gate := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
