@@ -21,9 +21,9 @@ const SignTypeRSA2 = "RSA2"
 
 // SignTypeES256 is ECDSA P-256 with SHA-256 (ASN.1 signature), accepted only from
 // a provider whose key is a P-256 key: the sandbox wallet can be given one for
-// load tests, because an RSA private-key operation costs the wallet ~40× more
-// than an ECDSA one and the sandbox runs on our own CPU. Verifying it costs us
-// about what verifying RSA2 costs.
+// load tests, because an RSA-2048 private-key operation costs the wallet ~50× more
+// than an ECDSA one and the sandbox runs on our own CPU. Verifying ES256 costs our
+// side ~3× more than verifying RSA2, so load figures err on our side's expense.
 const SignTypeES256 = "ES256"
 
 // Canonical returns the exact string the wallets sign, Alipay's rule:

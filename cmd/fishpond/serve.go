@@ -27,7 +27,7 @@ func runServe(ctx context.Context, args []string) error {
 	base := fs.String("base-url", os.Getenv("FISHPOND_BASE_URL"), "public URL of this server, for payment callbacks (default: http://localhost:PORT)")
 	sandboxKey := fs.String("sandbox-key", envOr("FISHPOND_SANDBOX_KEY", sandbox.KeyRSA),
 		"key of the built-in sandbox wallet: rsa (RSA2 signatures, the wallets' own flow) or ecdsa (ES256: the sandbox's signing\n"+
-			"costs ~40x less CPU, for load tests on one machine; our side still verifies every notification) (env FISHPOND_SANDBOX_KEY)")
+			"costs ~50x less CPU, for load tests on one machine; our side still verifies every notification) (env FISHPOND_SANDBOX_KEY)")
 	var mq mqttOptions
 	mq.register(fs)
 	var lf liveFlags

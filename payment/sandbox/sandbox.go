@@ -48,7 +48,7 @@ type Config struct {
 	// KeyType chooses the key loaded from KeyDir: KeyRSA (the default: 2048-bit
 	// RSA, RSA2 signatures, the wallets' real flow) or KeyECDSA (P-256, ES256): the
 	// sandbox signs every notification with its private key on our own CPU, and
-	// ECDSA makes that work ~40× cheaper in load tests. Our side verifies either.
+	// ECDSA makes that work ~50× cheaper in load tests. Our side verifies either.
 	KeyType string
 	// Client sends notifications; defaults to a client with a 10 s timeout.
 	Client *http.Client
