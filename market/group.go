@@ -3,7 +3,9 @@ package market
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"fishpond"
@@ -60,9 +62,17 @@ func AfterCommit(ctx context.Context, f func()) {
 	}
 }
 
-// run runs fn for this item, collecting its AfterCommit functions afresh.
-func (it *groupItem) run(tx *db.Tx) error {
+// run runs fn for this item, collecting its AfterCommit functions afresh. A panic
+// becomes the item's error: in the shared worker it would otherwise take the whole
+// process down (a request's own goroutine is recovered by net/http).
+func (it *groupItem) run(tx *db.Tx) (err error) {
 	it.hooks = it.hooks[:0]
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("market: use case panicked in the group transaction", "panic", r, "stack", string(debug.Stack()))
+			err = fishpond.Internal(fmt.Errorf("panic: %v", r))
+		}
+	}()
 	return it.fn(context.WithValue(context.WithoutCancel(it.ctx), hookKey{}, it), tx)
 }
 

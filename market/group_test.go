@@ -205,3 +205,35 @@ func TestWaitOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupCommitSurvivesPanic: a use case that panics fails alone with an internal
+// error; the others in its batch commit and the group keeps working.
+func TestGroupCommitSurvivesPanic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		sh := mustShop(t, f)
+		pr := mustProduct(t, f, sh, nil)
+		addr := mustAddress(t, f, buyer).ID
+		queued, release := holdGroup(t, f.m.group)
+		var wg sync.WaitGroup
+		var panicErr, orderErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			panicErr = f.m.group.InTx(ctx, func(context.Context, *db.Tx) error { panic("boom") })
+		}()
+		go func() {
+			defer wg.Done()
+			_, orderErr = f.m.PlaceOrder(ctx, buyer, OrderRequest{IdempotencyKey: "after-panic", AddressID: addr, Lines: []LineRequest{{ProductID: pr.ID, Qty: 1}}})
+		}()
+		for queued() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		release()
+		wg.Wait()
+		if fishpond.Code(panicErr) != fishpond.EInternal || orderErr != nil {
+			t.Fatalf("panic: %v; order beside it: %v", panicErr, orderErr)
+		}
+		mustOrder(t, f, buyer, "later", addr, LineRequest{ProductID: pr.ID, Qty: 1})
+	})
+}
