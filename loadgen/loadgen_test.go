@@ -28,7 +28,10 @@ import (
 // server starts a real Fishpond server in-process on a fresh SQLite database,
 // wired as `fishpond serve` wires it (sandbox wallet calling back over HTTP), and
 // returns its URL and the capabilities of its database.
-func server(t *testing.T) (string, loadgen.Deps) {
+func server(t testing.TB) (string, loadgen.Deps) { return serverWith(t, sandbox.KeyRSA) }
+
+// serverWith is server with the sandbox wallet's key type.
+func serverWith(t testing.TB, keyType string) (string, loadgen.Deps) {
 	t.Helper()
 	d := dbtest.SQLite(t)
 	keys, _ := secret.New(make([]byte, 32))
@@ -41,13 +44,13 @@ func server(t *testing.T) (string, loadgen.Deps) {
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL + "/sandbox/pay", KeyDir: t.TempDir()})
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL + "/sandbox/pay", KeyDir: t.TempDir(), KeyType: keyType})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
 	svc := web.Services{Access: acc, Registry: reg, Ledger: led, Assessor: assess.New(d, reg, led, clock), Market: m,
-		Payments:       payment.NewService(d, sb, clock, payment.Options{NotifyURL: srv.URL + "/pay/notify", ReturnURL: srv.URL + "/orders/return"}),
+		Payments:       payment.NewService(d, sb, clock, payment.Options{NotifyURL: srv.URL + "/pay/notify", ReturnURL: srv.URL + "/orders/return", RunTx: m.InGroupTx}),
 		PaymentSandbox: sb.Handler()}
 	h = web.New(d, svc, slog.New(slog.DiscardHandler)).Handler()
 	return srv.URL, loadgen.Deps{DB: d, Access: acc, Registry: reg, Market: m}
@@ -113,4 +116,25 @@ func TestMixCompletesPaidCheckouts(t *testing.T) {
 	if res.Throughput <= 0 || res.P99 < res.P50 {
 		t.Fatalf("throughput %f, p50 %f, p99 %f", res.Throughput, res.P50, res.P99)
 	}
+}
+
+// BenchmarkCheckoutMix runs the paid mix in-process (server and generator in one
+// binary, over loopback), for CPU profiles; the sandbox wallet signs with ECDSA as
+// in the documented bench runs (BenchmarkCheckoutMixRSA: with its RSA key).
+// go test -run XXX -bench CheckoutMix -benchtime 3000x -cpuprofile cpu.out ./loadgen
+func BenchmarkCheckoutMix(b *testing.B) { benchMix(b, sandbox.KeyECDSA) }
+
+// BenchmarkCheckoutMixRSA is BenchmarkCheckoutMix with the sandbox's RSA-2048 key.
+func BenchmarkCheckoutMixRSA(b *testing.B) { benchMix(b, sandbox.KeyRSA) }
+
+func benchMix(b *testing.B, keyType string) {
+	url, deps := serverWith(b, keyType)
+	var out bytes.Buffer
+	b.ResetTimer()
+	res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Checkouts: b.N, Concurrency: 64}, deps, &out)
+	if err != nil || res.Errors != 0 || res.Checkouts != b.N {
+		b.Fatalf("%v\n%s", err, out.String())
+	}
+	b.ReportMetric(res.Throughput, "checkouts/s")
+	b.ReportMetric(res.P99, "p99_ms")
 }

@@ -2,6 +2,8 @@ package market
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"fishpond"
@@ -96,4 +98,88 @@ func (s *Store) FlashSale(ctx context.Context, id string) (FlashSale, error) {
 		return FlashSale{}, db.NotFound(err, "没有该秒杀 no such flash sale")
 	}
 	return fs, nil
+}
+
+// soldOutTTL is how long a flash sale found sold out is answered "sold out" from
+// memory. Units come back when an order is cancelled, expires or is refunded;
+// this process forgets the flag at once then, and another server's release is
+// seen within the TTL. The flag only ever refuses: it can delay a sale for up to
+// the TTL, never make one the database would refuse.
+const soldOutTTL = time.Second
+
+func flashSoldOut() error { return conflict("秒杀商品已抢光 the flash sale is sold out") }
+
+// noteSoldOut runs after a flash reservation failed in tx: if nothing at all is
+// left (not merely less than the quantity asked for), later buyers are answered
+// from memory.
+func (s *Store) noteSoldOut(ctx context.Context, tx *db.Tx, flashID string) error {
+	st, err := tx.Stmt(ctx, "SELECT quantity - sold FROM market_flash_sales WHERE id = ?")
+	if err != nil {
+		return internal(err)
+	}
+	var left int64
+	if err := st.QueryRowContext(ctx, flashID).Scan(&left); err != nil {
+		return err
+	}
+	if left <= 0 {
+		s.soldOut.Store(flashID, time.Now())
+	}
+	return nil
+}
+
+// lostFlashSale answers a flash-sale loser without a write transaction: true with
+// the sold-out error when a line's flash sale is known sold out and the buyer has
+// no order under this idempotency key (a retry of a winning checkout must get its
+// order back, so that is checked first, on the read pool). The caller has made
+// sure no other request with the same key is in flight in this process.
+func (s *Store) lostFlashSale(ctx context.Context, buyer string, req OrderRequest) (bool, error) {
+	if !s.knownSoldOut(req.Lines) {
+		return false, nil
+	}
+	var id, hash string
+	err := s.prepared().QueryRowContext(ctx, sqlFindIdem, buyer, req.IdempotencyKey).Scan(&id, &hash)
+	switch {
+	case err == nil:
+		return false, nil // a retry: the transaction returns the order (or the key conflict)
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, internal(err)
+	}
+	return true, flashSoldOut()
+}
+
+// knownSoldOut reports whether a line's flash sale was found sold out within the
+// last soldOutTTL.
+func (s *Store) knownSoldOut(lines []LineRequest) bool {
+	for _, l := range lines {
+		if l.FlashID == "" {
+			continue
+		}
+		if at, ok := s.soldOut.Load(l.FlashID); ok {
+			if time.Since(at.(time.Time)) < soldOutTTL {
+				return true
+			}
+			s.soldOut.CompareAndDelete(l.FlashID, at)
+		}
+	}
+	return false
+}
+
+// enterPlacing registers an order being placed under key (buyer NUL idempotency
+// key) and reports whether it is the only one in flight in this process.
+func (s *Store) enterPlacing(key string) bool {
+	s.placingMu.Lock()
+	defer s.placingMu.Unlock()
+	if s.placing == nil {
+		s.placing = map[string]int{}
+	}
+	s.placing[key]++
+	return s.placing[key] == 1
+}
+
+func (s *Store) leavePlacing(key string) {
+	s.placingMu.Lock()
+	defer s.placingMu.Unlock()
+	if s.placing[key]--; s.placing[key] <= 0 {
+		delete(s.placing, key)
+	}
 }

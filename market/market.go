@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fishpond"
@@ -40,6 +41,22 @@ type Store struct {
 
 	mu       sync.Mutex
 	platform *platformAccounts // ensured once, after a committed transaction
+	warming  atomic.Bool       // platformTx has started caching platform
+
+	// group commits checkout use cases (PlaceOrder, MarkPaid, and whatever else
+	// is handed to InGroupTx) many to a transaction.
+	group *TxGroup
+	// soldOut remembers flash sales found sold out (flash id -> time.Time), so that
+	// the losers of a flash sale are answered without a write transaction.
+	soldOut sync.Map
+	// placing holds the idempotency keys of orders being placed in this process
+	// (buyer NUL key -> count), which the sold-out shortcut must not answer.
+	placingMu sync.Mutex
+	placing   map[string]int
+	// watches are the buyers waiting for their order's status to change
+	// (WaitOrder), by order id.
+	watchMu sync.Mutex
+	watches map[string]*orderWatch
 }
 
 // NewStore builds the marketplace on d. keys seal delivery phone numbers at rest
@@ -51,7 +68,14 @@ func NewStore(d *db.DB, keys *secret.Keys, clock fishpond.Clock, cfg Config) *St
 	if cfg.OrderTTL <= 0 {
 		cfg.OrderTTL = DefaultConfig.OrderTTL
 	}
-	return &Store{db: d, keys: keys, clock: clock, cfg: cfg}
+	return &Store{db: d, keys: keys, clock: clock, cfg: cfg, group: NewTxGroup(d)}
+}
+
+// InGroupTx runs fn in the marketplace's group-commit transaction (see TxGroup):
+// the payment service records payments and notifications through it, so that a
+// whole checkout shares the same few commits. fn must not open a transaction.
+func (s *Store) InGroupTx(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error {
+	return s.group.InTx(ctx, fn)
 }
 
 // Config returns the settings the store runs with, for pages that show the fee.
@@ -102,35 +126,69 @@ const (
 // platformAccountIDs opens the platform accounts in their own transaction the first
 // time they are needed, so their ids can be cached without fear of a rollback.
 func (s *Store) platformAccountIDs(ctx context.Context) (platformAccounts, error) {
+	// mu is not held during the transaction: a group transaction holding SQLite's
+	// writer may be waiting for mu in platformTx. EnsureAccount is idempotent, so
+	// two first callers at once are harmless.
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.platform != nil {
-		return *s.platform, nil
+	cached := s.platform
+	s.mu.Unlock()
+	if cached != nil {
+		return *cached, nil
 	}
 	var pa platformAccounts
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		specs := []struct {
-			cat, name string
-			kind      ledger.Kind
-			dst       *string
-		}{
-			{CatClearing, "商城支付清算 market payments received", ledger.KindAsset, &pa.clearing},
-			{CatAwaiting, "待结算订单 orders awaiting settlement", ledger.KindLiability, &pa.awaiting},
-			{CatFee, "平台服务费 platform fee", ledger.KindIncome, &pa.fee},
-		}
-		for _, sp := range specs {
-			a, err := ledger.EnsureAccount(ctx, tx, ledger.AccountSpec{Owner: "platform", Category: sp.cat, Kind: sp.kind, Name: sp.name})
-			if err != nil {
-				return err
-			}
-			*sp.dst = a.ID
-		}
-		return nil
+		var err error
+		pa, err = ensurePlatform(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return pa, internal(err)
 	}
+	s.mu.Lock()
 	s.platform = &pa
+	s.mu.Unlock()
+	return pa, nil
+}
+
+// platformTx returns the platform accounts inside tx: the cached ids, or ensured in
+// tx (not cached, since tx may still roll back) when none were cached yet.
+func (s *Store) platformTx(ctx context.Context, tx *db.Tx) (platformAccounts, error) {
+	s.mu.Lock()
+	pa := s.platform
+	s.mu.Unlock()
+	if pa != nil {
+		return *pa, nil
+	}
+	if s.warming.CompareAndSwap(false, true) {
+		// Cache them from a transaction of their own, after this one (which holds
+		// SQLite's writer) is done.
+		go func() {
+			if _, err := s.platformAccountIDs(context.WithoutCancel(ctx)); err != nil {
+				s.warming.Store(false)
+			}
+		}()
+	}
+	return ensurePlatform(ctx, tx)
+}
+
+func ensurePlatform(ctx context.Context, tx *db.Tx) (platformAccounts, error) {
+	var pa platformAccounts
+	specs := []struct {
+		cat, name string
+		kind      ledger.Kind
+		dst       *string
+	}{
+		{CatClearing, "商城支付清算 market payments received", ledger.KindAsset, &pa.clearing},
+		{CatAwaiting, "待结算订单 orders awaiting settlement", ledger.KindLiability, &pa.awaiting},
+		{CatFee, "平台服务费 platform fee", ledger.KindIncome, &pa.fee},
+	}
+	for _, sp := range specs {
+		a, err := ledger.EnsureAccount(ctx, tx, ledger.AccountSpec{Owner: "platform", Category: sp.cat, Kind: sp.kind, Name: sp.name})
+		if err != nil {
+			return pa, err
+		}
+		*sp.dst = a.ID
+	}
 	return pa, nil
 }
 

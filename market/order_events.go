@@ -2,6 +2,7 @@ package market
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"fishpond/events"
@@ -29,8 +30,8 @@ type orderEventPayload struct {
 // refunded_fen is the running total and status tells whether the order closed). The
 // county is the shop's, for county sales reports.
 func appendOrderEvent(ctx context.Context, tx *db.Tx, now time.Time, what string, o *Order) error {
-	var county string
-	if err := tx.QueryRowContext(ctx, "SELECT county_code FROM market_shops WHERE id = ?", o.ShopID).Scan(&county); err != nil {
+	county, err := shopCounty(ctx, tx, o.ShopID)
+	if err != nil {
 		return err
 	}
 	p := orderEventPayload{OrderID: o.ID, ShopID: o.ShopID, Status: string(o.Status), TotalFen: int64(o.Total),
@@ -39,4 +40,24 @@ func appendOrderEvent(ctx context.Context, tx *db.Tx, now time.Time, what string
 		p.Lines[i] = orderEventLine{ProductID: l.ProductID, Qty: l.Qty, UnitPriceFen: int64(l.UnitPrice)}
 	}
 	return events.Append(ctx, tx, now, events.Event{Type: "order." + what, Subject: o.ID, CountyCode: county, Payload: p})
+}
+
+// shopCounties caches each shop's county (shop id -> county code): it is fixed when
+// the shop opens and never changes, and every order event needs it.
+var shopCounties sync.Map
+
+func shopCounty(ctx context.Context, tx *db.Tx, shopID string) (string, error) {
+	if c, ok := shopCounties.Load(shopID); ok {
+		return c.(string), nil
+	}
+	st, err := tx.Stmt(ctx, "SELECT county_code FROM market_shops WHERE id = ?")
+	if err != nil {
+		return "", err
+	}
+	var county string
+	if err := st.QueryRowContext(ctx, shopID).Scan(&county); err != nil {
+		return "", err
+	}
+	shopCounties.Store(shopID, county)
+	return county, nil
 }

@@ -22,8 +22,17 @@ func (s *Store) PlaceOrder(ctx context.Context, p fishpond.Principal, req OrderR
 	if err != nil {
 		return Order{}, err
 	}
+	key := p.UserID + "\x00" + req.IdempotencyKey
+	if alone := s.enterPlacing(key); alone {
+		defer s.leavePlacing(key)
+		if lost, err := s.lostFlashSale(ctx, p.UserID, req); lost || err != nil {
+			return Order{}, err
+		}
+	} else {
+		defer s.leavePlacing(key)
+	}
 	var o Order
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.group.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
 		o, err = s.placeOrderTx(ctx, tx, p.UserID, req, hash, s.now(), false)
 		return err
@@ -76,6 +85,9 @@ func (s *Store) placeOrderTx(ctx context.Context, tx *db.Tx, buyer string, req O
 	case !errors.Is(err, sql.ErrNoRows):
 		return Order{}, err
 	}
+	if s.knownSoldOut(req.Lines) {
+		return Order{}, flashSoldOut() // decided in an earlier use case of this batch, or a recent one
+	}
 	o := Order{ID: newID(), BuyerID: buyer, Status: StatusPlaced, AddressID: req.AddressID, PlacedAt: now, ExpiresAt: now.Add(s.cfg.OrderTTL)}
 	var phoneEnc string
 	if st, err = tx.Stmt(ctx, sqlAddress); err != nil {
@@ -105,7 +117,10 @@ func (s *Store) placeOrderTx(ctx context.Context, tx *db.Tx, buyer string, req O
 				return Order{}, err
 			}
 			if !ok {
-				return Order{}, conflict("秒杀商品已抢光 the flash sale is sold out")
+				if err := s.noteSoldOut(ctx, tx, lr.FlashID); err != nil {
+					return Order{}, err
+				}
+				return Order{}, flashSoldOut()
 			}
 			if limit.flash > 0 {
 				if ok, err := takeQuota(ctx, tx, buyer, "flash:"+lr.FlashID, lr.Qty, limit.flash); err != nil || !ok {
@@ -241,13 +256,52 @@ func scanOrder(row interface{ Scan(...any) error }) (orderRow, error) {
 	return r, nil
 }
 
+const sqlOrderLines = "SELECT product_id, flash_id, qty, unit_price, pledge, pledge_fund FROM market_order_lines WHERE order_id = ? ORDER BY line_no"
+
 // loadOrderRow reads an order and its lines; suffix may be tx.ForUpdate().
 func loadOrderRow(ctx context.Context, q db.Querier, id, suffix string) (orderRow, error) {
-	r, err := scanOrder(q.QueryRowContext(ctx, "SELECT "+orderColumns+" WHERE id = ?"+suffix, id))
+	var prep preparer
+	if tx, ok := q.(*db.Tx); ok { // prepared once: MarkPaid runs it for every payment
+		prep = tx.Stmt
+	}
+	return loadOrderWith(ctx, q, prep, id, suffix)
+}
+
+// preparer returns a prepared statement for a query in a transaction (db.Tx.Stmt).
+type preparer func(ctx context.Context, query string) (*sql.Stmt, error)
+
+// loadOrderRead is loadOrderRow on the read pool with prepared statements: buyers
+// poll their order until the wallet's notification has marked it paid.
+func (s *Store) loadOrderRead(ctx context.Context, id string) (orderRow, error) {
+	return loadOrderWith(ctx, s.prepared(), nil, id, "")
+}
+
+func loadOrderWith(ctx context.Context, q db.Querier, prep preparer, id, suffix string) (orderRow, error) {
+	var row *sql.Row
+	var rows *sql.Rows
+	query := "SELECT " + orderColumns + " WHERE id = ?" + suffix
+	if prep != nil {
+		st, err := prep(ctx, query)
+		if err != nil {
+			return orderRow{}, internal(err)
+		}
+		row = st.QueryRowContext(ctx, id)
+	} else {
+		row = q.QueryRowContext(ctx, query, id)
+	}
+	r, err := scanOrder(row)
 	if err != nil {
 		return orderRow{}, db.NotFound(err, "没有该订单 no such order")
 	}
-	rows, err := q.QueryContext(ctx, "SELECT product_id, flash_id, qty, unit_price, pledge, pledge_fund FROM market_order_lines WHERE order_id = ? ORDER BY line_no", id)
+	if prep != nil {
+		st, err := prep(ctx, sqlOrderLines)
+		if err != nil {
+			return orderRow{}, internal(err)
+		}
+		rows, err = st.QueryContext(ctx, id)
+	} else {
+		rows, err = q.QueryContext(ctx, sqlOrderLines, id)
+	}
 	if err != nil {
 		return orderRow{}, internal(err)
 	}
@@ -313,7 +367,7 @@ func (s *Store) view(r orderRow, role orderRole) Order {
 // admin. Everyone else gets not_found, so order ids cannot be probed.
 func (s *Store) Order(ctx context.Context, p fishpond.Principal, id string) (Order, error) {
 	q := s.db.Read()
-	r, err := loadOrderRow(ctx, q, id, "")
+	r, err := s.loadOrderRead(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}
@@ -441,7 +495,7 @@ func (s *Store) Cancel(ctx context.Context, p fishpond.Principal, id string) (Or
 			return err
 		}
 		r.Status, r.ClosedAt = StatusCancelled, now
-		return releaseLines(ctx, tx, r.BuyerID, r.Lines)
+		return s.releaseLines(ctx, tx, r.BuyerID, r.Lines)
 	})
 }
 
@@ -517,7 +571,7 @@ func (s *Store) ExpireUnpaid(ctx context.Context, now time.Time) (int, error) {
 				if err := setStatus(ctx, tx, id, StatusPlaced, StatusExpired, "closed_at", now); err != nil {
 					return err
 				}
-				if err := releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
+				if err := s.releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
 					return err
 				}
 				r.Status, r.ClosedAt = StatusExpired, now

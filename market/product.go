@@ -245,7 +245,7 @@ func loadProducers(ctx context.Context, q db.Querier, productID string) ([]Share
 // Product reads a product with its producers; product pages are public and show
 // producers only as household ids with shares.
 func (s *Store) Product(ctx context.Context, id string) (Product, error) {
-	q := s.db.Read()
+	q := s.prepared() // every buyer's product page
 	pr, err := scanProduct(q.QueryRowContext(ctx, "SELECT "+productColumns+" WHERE id = ?", id))
 	if err != nil {
 		return Product{}, db.NotFound(err, "没有该商品 no such product")

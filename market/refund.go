@@ -133,7 +133,7 @@ func (s *Store) Refund(ctx context.Context, p fishpond.Principal, req RefundRequ
 		}
 		if r.Refunded == r.Total {
 			if r.Status == StatusPaid {
-				if err := releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
+				if err := s.releaseLines(ctx, tx, r.BuyerID, r.Lines); err != nil {
 					return err
 				}
 			}

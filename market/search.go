@@ -208,6 +208,11 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
 	query += " ORDER BY score DESC, id LIMIT ?"
 	args = append(args, q.Limit+1)
 
+	if len(terms) == 0 {
+		// Browsing (filters only, no words): a few dozen query texts at most, run
+		// by every buyer, so prepared once each.
+		rd = s.prepared()
+	}
 	rows, err := rd.QueryContext(ctx, query, args...)
 	if err != nil {
 		return SearchPage{}, internal(err)
@@ -234,7 +239,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
 		last := ids[len(ids)-1]
 		page.Next = encodeSearchCursor(scores[last], last)
 	}
-	hits, err := loadHits(ctx, rd, ids)
+	hits, err := loadHits(ctx, s.prepared(), ids) // the IN list holds at most MaxSearchLimit ids
 	if err != nil {
 		return SearchPage{}, err
 	}

@@ -64,8 +64,11 @@ func takeQuota(ctx context.Context, tx *db.Tx, buyerID, scope string, qty, limit
 // releaseLines gives back everything an order reserved: product stock, flash
 // allotments and per-buyer quotas (limits cannot change after listing, so a quota
 // row exists exactly when the order took from it).
-func releaseLines(ctx context.Context, tx *db.Tx, buyerID string, lines []Line) error {
+func (s *Store) releaseLines(ctx context.Context, tx *db.Tx, buyerID string, lines []Line) error {
 	for _, l := range lines {
+		if l.FlashID != "" {
+			s.soldOut.Delete(l.FlashID) // units come back: buyers must reach the database again
+		}
 		if _, err := tx.ExecContext(ctx, sqlReleaseStock, l.Qty, l.Qty, l.ProductID); err != nil {
 			return err
 		}

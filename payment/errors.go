@@ -18,7 +18,8 @@ var (
 	// trade. Answer "success" and do nothing else.
 	ErrNoAction = errors.New("payment: notification needs no action")
 
-	// ErrUnsigned: no sign, or a sign_type other than RSA2.
+	// ErrUnsigned: no sign, or a sign_type other than the provider's (RSA2 for an
+	// RSA key).
 	ErrUnsigned = errors.New("payment: notification is not signed with RSA2")
 	// ErrBadSignature: the signature does not verify with the provider's key —
 	// forged, altered in transit, or signed with another key.

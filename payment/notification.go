@@ -1,7 +1,7 @@
 package payment
 
 import (
-	"crypto/rsa"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
@@ -47,11 +47,11 @@ func ParseYuan(s string) (fishpond.Money, bool) {
 }
 
 // VerifyNotification checks everything about a notification that needs no
-// database: RSA2 signature with the provider's key pub, required fields, app id,
-// amount format and age against now (older than maxAge or more than MaxClockSkew
+// database: the signature with the provider's key pub (RSA2; ES256 for a P-256
+// sandbox key), required fields, app id, amount format and age against now (older than maxAge or more than MaxClockSkew
 // in the future is stale). It is the parser of outside input behind HandleNotify
 // and never accepts a notification that pub did not sign.
-func VerifyNotification(form url.Values, pub *rsa.PublicKey, appID string, now time.Time, maxAge time.Duration) (Notice, error) {
+func VerifyNotification(form url.Values, pub crypto.PublicKey, appID string, now time.Time, maxAge time.Duration) (Notice, error) {
 	if err := verifySignature(form, pub); err != nil {
 		code := fishpond.EUnauthorized
 		if err == ErrMalformed {

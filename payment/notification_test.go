@@ -1,6 +1,9 @@
 package payment
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -125,4 +128,51 @@ func FuzzVerifyNotification(f *testing.F) {
 			t.Fatalf("accepted amount %d", n.Amount)
 		}
 	})
+}
+
+// TestSignTypeFollowsTheKey: a provider with a P-256 key (the sandbox in load
+// tests) accepts ES256 only, one with an RSA key (every wallet) RSA2 only; a
+// signature by any other key, or of altered content, is refused either way.
+func TestSignTypeFollowsTheKey(t *testing.T) {
+	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	base := signedForm(t)
+	signed := func(key crypto.Signer) url.Values {
+		f := url.Values{}
+		for k, v := range base {
+			if k != "sign" && k != "sign_type" {
+				f[k] = v
+			}
+		}
+		if err := Sign(f, key); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	es := signed(ek)
+	if es.Get("sign_type") != SignTypeES256 {
+		t.Fatalf("sign_type %q", es.Get("sign_type"))
+	}
+	if n, err := VerifyNotification(es, &ek.PublicKey, "app-1", notifyNow, time.Hour); err != nil || n.Amount != 8850 {
+		t.Fatalf("ES256 with its key: %v", err)
+	}
+	altered := signed(ek)
+	altered.Set("total_amount", "0.01")
+	cases := []struct {
+		name string
+		form url.Values
+		pub  crypto.PublicKey
+		want error
+	}{
+		{"ES256 altered", altered, &ek.PublicKey, ErrBadSignature},
+		{"ES256 by another key", signed(other), &ek.PublicKey, ErrBadSignature},
+		{"RSA2 to a P-256 provider", signed(mustKey(t)), &ek.PublicKey, ErrUnsigned},
+		{"ES256 to an RSA provider", es, &mustKey(t).PublicKey, ErrUnsigned},
+		{"no key", es, nil, ErrBadSignature},
+	}
+	for _, c := range cases {
+		if _, err := VerifyNotification(c.form, c.pub, "app-1", notifyNow, time.Hour); !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
 }

@@ -49,6 +49,30 @@ var ErrDuplicateTrade = errors.New("payment: order already paid by another trade
 //
 // The endpoint should answer with Answer(err).
 func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply ApplyFunc) (Notification, error) {
+	return s.handleNotify(ctx, form, nil, apply)
+}
+
+// ApplyTxFunc is ApplyFunc inside the transaction that records the verified
+// payment (mark the order paid with market.MarkPaidTx): both commit or neither.
+type ApplyTxFunc func(ctx context.Context, tx *db.Tx, n Notification) error
+
+// HandleNotifyTx is HandleNotify with the common case in one transaction: a new,
+// genuine payment is recorded, applyTx applies it and the notification is stored
+// as applied, all in the same commit (instead of three). If applyTx fails (the
+// order expired meanwhile…), its writes are rolled back alone, the payment is
+// recorded as accepted, and apply then runs afterwards exactly as in HandleNotify
+// (apply may refund). Replays, forgeries and refusals answer as in HandleNotify.
+func (s *Service) HandleNotifyTx(ctx context.Context, form url.Values, applyTx ApplyTxFunc, apply ApplyFunc) (Notification, error) {
+	return s.handleNotify(ctx, form, applyTx, apply)
+}
+
+const (
+	sqlApplySavepoint = "SAVEPOINT payment_apply"
+	sqlApplyRollback  = "ROLLBACK TO SAVEPOINT payment_apply"
+	sqlApplyRelease   = "RELEASE SAVEPOINT payment_apply"
+)
+
+func (s *Service) handleNotify(ctx context.Context, form url.Values, applyTx ApplyTxFunc, apply ApplyFunc) (Notification, error) {
 	now := s.clock.Now()
 	n, err := VerifyNotification(form, s.p.PublicKey(), s.p.AppID(), now, s.opt.MaxNotifyAge)
 	if err != nil {
@@ -59,7 +83,7 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 	var out Notification
 	var outcome error
 	needsApply := false
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.opt.RunTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out, outcome, needsApply = Notification{}, nil, false
 		p, err := getPayment(ctx, tx, n.OutTradeNo, tx.ForUpdate())
 		if err != nil || p.Provider != s.p.Name() {
@@ -71,7 +95,7 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 		}
 		out = Notification{OrderID: p.OrderID, Provider: p.Provider, TradeNo: n.TradeNo, Amount: n.Amount, NotifyID: n.NotifyID, PaidAt: p.PaidAt}
 		var hash, verdict string
-		err = tx.QueryRowContext(ctx, `SELECT content_hash, verdict FROM payment_notifications
+		err = queryRow(ctx, tx, `SELECT content_hash, verdict FROM payment_notifications
 			WHERE provider = ? AND notify_id = ?`, s.p.Name(), n.NotifyID).Scan(&hash, &verdict)
 		switch {
 		case err == nil && hash != n.ContentHash:
@@ -91,13 +115,22 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 		stamp := db.FormatTime(now)
 		if verdict == verdictAccepted {
 			out.PaidAt = now
-			if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = ?, trade_no = ?, paid_at = ?, updated_at = ?
+			if _, err := execStmt(ctx, tx, `UPDATE payments SET status = ?, trade_no = ?, paid_at = ?, updated_at = ?
 				WHERE order_id = ?`, string(StatusPaid), n.TradeNo, stamp, stamp, p.OrderID); err != nil {
 				return err
 			}
 			needsApply = true
+			if applyTx != nil {
+				applied, err := applyInTx(ctx, tx, applyTx, out)
+				if err != nil {
+					return err
+				}
+				if applied {
+					verdict, needsApply = verdictApplied, false
+				}
+			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payment_notifications (provider, notify_id, order_id, trade_no,
+		_, err = execStmt(ctx, tx, `INSERT INTO payment_notifications (provider, notify_id, order_id, trade_no,
 			trade_status, amount, content_hash, verdict, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.p.Name(), n.NotifyID, p.OrderID, n.TradeNo, string(n.TradeStatus), int64(n.Amount), n.ContentHash, verdict, stamp)
 		if db.IsUniqueViolation(err) {
@@ -117,6 +150,9 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 				"order", n.OutTradeNo, "trade_no", n.TradeNo, "amount", n.Amount.String())
 		}
 		return out, outcome
+	}
+	if !needsApply {
+		return out, nil // applied in the transaction above
 	}
 	// One apply at a time per order in this process, re-checked under the lock, so
 	// that a wallet re-sending while the first delivery is still applying does not
@@ -138,7 +174,7 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 			return out, err
 		}
 	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.opt.RunTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE payment_notifications SET verdict = ? WHERE provider = ? AND notify_id = ? AND verdict = ?`,
 			verdictApplied, s.p.Name(), n.NotifyID, verdictAccepted)
 		return err
@@ -148,6 +184,27 @@ func (s *Service) HandleNotify(ctx context.Context, form url.Values, apply Apply
 		return out, fishpond.Internal(err)
 	}
 	return out, nil
+}
+
+// applyInTx runs applyTx under a savepoint: true when it succeeded; false when it
+// failed and its writes were rolled back (the caller records the payment as
+// accepted and applies it afterwards, the slow way). Only a failure of the
+// savepoint itself is returned.
+func applyInTx(ctx context.Context, tx *db.Tx, applyTx ApplyTxFunc, n Notification) (bool, error) {
+	if _, err := execStmt(ctx, tx, sqlApplySavepoint); err != nil {
+		return false, err
+	}
+	if err := applyTx(ctx, tx, n); err != nil {
+		if _, rerr := execStmt(ctx, tx, sqlApplyRollback); rerr != nil {
+			return false, rerr
+		}
+		if _, rerr := execStmt(ctx, tx, sqlApplyRelease); rerr != nil {
+			return false, rerr
+		}
+		return false, nil
+	}
+	_, err := execStmt(ctx, tx, sqlApplyRelease)
+	return err == nil, err
 }
 
 // Notification verdicts as stored.

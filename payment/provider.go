@@ -10,7 +10,7 @@ package payment
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto"
 
 	"fishpond"
 )
@@ -24,8 +24,10 @@ type Provider interface {
 	// AppID is our merchant application id at the provider; notifications for any
 	// other app are rejected (a notification for someone else's shop is not ours).
 	AppID() string
-	// PublicKey is the provider's RSA public key that signs its notifications.
-	PublicKey() *rsa.PublicKey
+	// PublicKey is the provider's public key that signs its notifications: an
+	// *rsa.PublicKey (RSA2) for every real wallet; the sandbox may use a P-256
+	// *ecdsa.PublicKey (ES256) instead. Only that key's sign_type is accepted.
+	PublicKey() crypto.PublicKey
 	// CreateTrade registers the trade with the provider and returns the cashier URL
 	// the buyer is redirected to. Calling it again for the same out_trade_no and
 	// amount returns a usable URL again (buyers reload pages).

@@ -38,7 +38,16 @@ type Options struct {
 	ReturnURL string
 	// MaxNotifyAge overrides DefaultMaxNotifyAge when positive.
 	MaxNotifyAge time.Duration
+	// RunTx, when set, runs the service's checkout writes (creating a payment,
+	// recording a notification) instead of a transaction of their own: cmd passes
+	// the marketplace's group commit (market.Store.InGroupTx), so that a paid
+	// checkout's writes share commits with everyone else's. Whatever runs them
+	// must commit durably before returning nil, and fn must be safe to run again.
+	RunTx TxRunner
 }
+
+// TxRunner runs fn in a write transaction and returns after it committed.
+type TxRunner func(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error
 
 // Service creates payments, verifies notifications and refunds, with one provider.
 // It is safe for concurrent use.
@@ -56,6 +65,11 @@ type Service struct {
 func NewService(d *db.DB, p Provider, clock fishpond.Clock, opt Options) *Service {
 	if opt.MaxNotifyAge <= 0 {
 		opt.MaxNotifyAge = DefaultMaxNotifyAge
+	}
+	if opt.RunTx == nil {
+		opt.RunTx = func(ctx context.Context, fn func(ctx context.Context, tx *db.Tx) error) error {
+			return d.InTx(ctx, func(tx *db.Tx) error { return fn(ctx, tx) })
+		}
 	}
 	return &Service{db: d, p: p, clock: clock, opt: opt}
 }
@@ -99,28 +113,30 @@ func (s *Service) Create(ctx context.Context, orderID string, amount fishpond.Mo
 		return "", fishpond.Invalid("payment cannot be created", fields)
 	}
 	now := db.FormatTime(s.clock.Now())
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		p, err := getPayment(ctx, tx, orderID, tx.ForUpdate())
-		if err == nil {
-			switch {
-			case p.Provider != s.p.Name():
-				return fishpond.Errorf(fishpond.EConflict, "order %s is being paid with %s", orderID, p.Provider)
-			case p.Status != StatusCreated:
-				return fishpond.Errorf(fishpond.EConflict, "order %s is already paid", orderID)
-			case p.Amount != amount:
-				return fishpond.Errorf(fishpond.EConflict, "order %s was created for %s yuan, not %s", orderID, p.Amount, amount)
-			}
-			return nil
-		}
-		if fishpond.Code(err) != fishpond.ENotFound {
+	err := s.opt.RunTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		// Insert first (the common case, one statement); only an existing payment
+		// is read and checked.
+		res, err := execStmt(ctx, tx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (order_id) DO NOTHING`, orderID, s.p.Name(), int64(amount), subject, string(StatusCreated), now, now)
+		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payments (order_id, provider, amount, subject, status, refunded, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 0, ?, ?)`, orderID, s.p.Name(), int64(amount), subject, string(StatusCreated), now, now)
-		if db.IsUniqueViolation(err) {
-			return db.Retry(err)
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
 		}
-		return err
+		p, err := getPayment(ctx, tx, orderID, tx.ForUpdate())
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.Provider != s.p.Name():
+			return fishpond.Errorf(fishpond.EConflict, "order %s is being paid with %s", orderID, p.Provider)
+		case p.Status != StatusCreated:
+			return fishpond.Errorf(fishpond.EConflict, "order %s is already paid", orderID)
+		case p.Amount != amount:
+			return fishpond.Errorf(fishpond.EConflict, "order %s was created for %s yuan, not %s", orderID, p.Amount, amount)
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err
@@ -157,7 +173,7 @@ func getPayment(ctx context.Context, q db.Querier, orderID, lock string) (Paymen
 	var tradeNo, paidAt sql.NullString
 	var created, updated string
 	var amount, refunded int64
-	err := q.QueryRowContext(ctx, `SELECT order_id, provider, amount, subject, status, trade_no, refunded,
+	err := queryRow(ctx, q, `SELECT order_id, provider, amount, subject, status, trade_no, refunded,
 		created_at, paid_at, updated_at FROM payments WHERE order_id = ?`+lock, orderID).
 		Scan(&p.OrderID, &p.Provider, &amount, &p.Subject, &p.Status, &tradeNo, &refunded, &created, &paidAt, &updated)
 	if err != nil {
@@ -179,4 +195,25 @@ func providerError(err error) error {
 		return err
 	}
 	return fishpond.Internal(err)
+}
+
+// queryRow runs a one-row query, prepared once per database when q is a
+// transaction (the checkout path runs these for every payment; SQL parsing is a
+// large share of the CPU of a statement on the pure-Go SQLite).
+func queryRow(ctx context.Context, q db.Querier, query string, args ...any) *sql.Row {
+	if tx, ok := q.(*db.Tx); ok {
+		if st, err := tx.Stmt(ctx, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return q.QueryRowContext(ctx, query, args...)
+}
+
+// execStmt runs a statement in tx, prepared once per database.
+func execStmt(ctx context.Context, tx *db.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := tx.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }

@@ -212,8 +212,22 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request, u access.User
 	return nil
 }
 
+// apiOrder answers one order. With ?wait=DURATION (e.g. 10s, at most 30s) an order
+// still awaiting payment is answered when its status changes — the wallet's
+// notification has been applied — or when the wait ends, so that a shop app's
+// result page makes one request instead of polling.
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request, u access.User) error {
-	o, err := s.Market.Order(r.Context(), u.Principal(), r.PathValue("id"))
+	var o market.Order
+	var err error
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, perr := time.ParseDuration(v)
+		if perr != nil || d < 0 || d > market.MaxOrderWait {
+			return fishpond.Invalid("wait 有误 invalid wait", map[string]string{"wait": "时长，如 10s，最多 30s a duration such as 10s, at most 30s"})
+		}
+		o, err = s.Market.WaitOrder(r.Context(), u.Principal(), r.PathValue("id"), market.StatusPlaced, d)
+	} else {
+		o, err = s.Market.Order(r.Context(), u.Principal(), r.PathValue("id"))
+	}
 	if err != nil {
 		return err
 	}
@@ -321,7 +335,7 @@ func (s *Server) payNotify(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("failure"))
 		return
 	}
-	_, err := s.Payments.HandleNotify(r.Context(), r.PostForm, s.applyPayment)
+	_, err := s.Payments.HandleNotifyTx(r.Context(), r.PostForm, s.applyPaymentTx, s.applyPayment)
 	if err != nil && fishpond.Code(err) == fishpond.EInternal {
 		s.Log.Error("payment notification", "request_id", requestID(r), "err", err)
 	}

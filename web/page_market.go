@@ -10,6 +10,7 @@ import (
 
 	"fishpond"
 	"fishpond/access"
+	"fishpond/internal/db"
 	"fishpond/market"
 	"fishpond/payment"
 )
@@ -31,6 +32,14 @@ func (s *Server) applyPayment(ctx context.Context, n payment.Notification) error
 	}
 	s.Log.Warn("payment for an expired or cancelled order refunded", "order", n.OrderID)
 	return nil
+}
+
+// applyPaymentTx marks the order paid in the transaction that records the verified
+// notification; when it fails (the order expired or was cancelled meanwhile),
+// applyPayment runs afterwards and refunds.
+func (s *Server) applyPaymentTx(ctx context.Context, tx *db.Tx, n payment.Notification) error {
+	_, err := s.Market.MarkPaidTx(ctx, tx, n.OrderID, n.Provider, n.TradeNo, n.Amount)
+	return err
 }
 
 func paymentAnswer(err error) string { return payment.Answer(err) }

@@ -3,18 +3,21 @@ package sandbox
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 
 	"fishpond/payment"
 )
 
 // Handler serves the sandbox cashier under the path given in Config.BaseURL:
 // GET /cashier?t=… shows the order and amount with 确认支付 / 取消; POST /cashier
-// confirms (trade paid, notification sent) or cancels, then redirects the buyer to
-// the shop's return URL. Mount it with http.StripPrefix.
+// confirms (trade paid, notification sent) or cancels, then redirects the buyer
+// through GET /return?t=… to the shop's return URL with the signed result. Mount it
+// with http.StripPrefix.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cashier", s.showCashier)
 	mux.HandleFunc("POST /cashier", s.submitCashier)
+	mux.HandleFunc("GET /return", s.showReturn)
 	return mux
 }
 
@@ -81,10 +84,27 @@ func (s *Sandbox) submitCashier(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown action", http.StatusBadRequest)
 		return
 	}
-	_, tr, _ = s.byToken(r.PostForm.Get("t"))
+	if t.ReturnURL == "" {
+		http.Redirect(w, r, "cashier?t="+url.QueryEscape(r.PostForm.Get("t")), http.StatusSeeOther)
+		return
+	}
+	// The signed return URL is made when the browser follows this redirect, not
+	// here: signing is the wallet's private-key work, kept off the paying request.
+	http.Redirect(w, r, s.cfg.BaseURL+"/return?t="+url.QueryEscape(r.PostForm.Get("t")), http.StatusSeeOther)
+}
+
+// showReturn sends the buyer's browser back to the shop's return URL with the
+// trade's signed result.
+func (s *Sandbox) showReturn(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("t")
+	t, tr, ok := s.byToken(token)
+	if !ok {
+		http.Error(w, "交易不存在 (no such sandbox trade)", http.StatusNotFound)
+		return
+	}
 	back := s.returnURL(tr, t.ReturnURL)
 	if back == "" {
-		http.Redirect(w, r, "cashier?t="+r.PostForm.Get("t"), http.StatusSeeOther)
+		http.Redirect(w, r, s.cfg.BaseURL+"/cashier?t="+url.QueryEscape(token), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
