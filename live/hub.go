@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -69,6 +70,9 @@ type Hub struct {
 	instance string
 	flush    time.Duration
 	bus      Bus
+	// writeTimeout is WriteTimeout; tests lengthen it so a viewer they pause on
+	// purpose is not dropped by a slow test machine.
+	writeTimeout time.Duration
 
 	mu    sync.RWMutex
 	rooms map[string]*room
@@ -121,10 +125,24 @@ type room struct {
 type Sub struct {
 	c      chan []byte // nil for a connection the hub writes to itself
 	conn   net.Conn
+	raw    syscall.RawConn // conn's socket, for writes that never wait (nil: conn has none)
 	done   chan struct{}
 	once   sync.Once
 	room   *room
 	viewer string
+
+	// A batch the socket could not take at once waits here, with the batches
+	// after it, for the viewer's own goroutine (drain) to write, so one slow
+	// viewer never holds up the room's flush.
+	wmu    sync.Mutex
+	behind bool
+	queue  []queued
+}
+
+// queued is a batch (or the rest of one) waiting for a viewer who fell behind.
+type queued struct {
+	b []byte
+	n int64 // messages in it
 }
 
 // drop ends the viewer's subscription from the hub's side.
@@ -145,7 +163,7 @@ func (s *Sub) C() <-chan []byte { return s.c }
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
 func newHub(instance string, flush time.Duration, bus Bus) *Hub {
-	h := &Hub{instance: instance, flush: flush, bus: bus, rooms: map[string]*room{}, closing: make(chan struct{})}
+	h := &Hub{instance: instance, flush: flush, bus: bus, writeTimeout: WriteTimeout, rooms: map[string]*room{}, closing: make(chan struct{})}
 	bus.Start(h)
 	return h
 }
@@ -235,6 +253,8 @@ func (h *Hub) subscribe(roomID, viewer string, conn net.Conn) *Sub {
 	s := &Sub{conn: conn, done: make(chan struct{}), room: r, viewer: viewer}
 	if conn == nil {
 		s.c = make(chan []byte, SubBuffer)
+	} else if sc, ok := conn.(syscall.Conn); ok && rawWrites {
+		s.raw, _ = sc.SyscallConn()
 	}
 	now := time.Now()
 	r.mu.Lock()
@@ -305,8 +325,7 @@ func (h *Hub) deliverLocal(r *room, frame []byte, n int64) {
 
 // WriteTimeout bounds one batch's write to a viewer's connection: a healthy
 // browser drains its socket buffer long before it fills, so a write that blocks
-// this long belongs to a viewer that has stopped reading, and it is dropped
-// rather than delaying the rest of the room further.
+// this long belongs to a viewer that has stopped reading, and it is dropped.
 const WriteTimeout = 500 * time.Millisecond
 
 func (h *Hub) flushRoom(r *room) {
@@ -338,29 +357,106 @@ func (h *Hub) flushRoom(r *room) {
 	r.mu.Unlock()
 	// Written outside the lock, so comments keep arriving while the batch goes
 	// out; the batch is never modified again (pending was swapped), so all
-	// viewers share it.
-	var failed []*Sub
+	// viewers share it. A write never waits: what a viewer's socket cannot take
+	// at once goes to that viewer's queue, so the room's other viewers are not
+	// held up by it (nor by a busy machine's scheduling of its goroutine).
+	var written int64
 	for _, s := range conns {
-		// Per write: a deadline shared by the loop would expire for the last
-		// viewers whenever the loop itself is slow (a busy machine), dropping
-		// viewers whose sockets had room.
-		s.conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
-		if _, err := s.conn.Write(batch); err != nil {
-			failed = append(failed, s)
+		ok, all := h.send(s, batch, n)
+		if !ok {
+			h.cut(s)
 			continue
 		}
-		h.delivered.Add(n)
+		if all {
+			written += n
+		}
 	}
-	if len(failed) > 0 {
-		r.mu.Lock()
-		for _, s := range failed {
-			delete(r.subs, s)
+	h.delivered.Add(written)
+}
+
+// send writes a batch to a viewer's connection without waiting: all says it
+// was written whole now; otherwise (ok) the viewer's queue holds the rest. Not
+// ok: the connection failed, or the viewer is more than SubBuffer batches behind.
+func (h *Hub) send(s *Sub, b []byte, n int64) (ok, all bool) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.behind {
+		if len(s.queue) >= SubBuffer {
+			return false, false
 		}
-		r.mu.Unlock()
-		for _, s := range failed {
-			s.drop()
+		s.queue = append(s.queue, queued{b, n})
+		return true, false
+	}
+	w, err := h.tryWrite(s, b)
+	if err != nil {
+		return false, false
+	}
+	if w == len(b) {
+		return true, true
+	}
+	s.behind = true
+	s.queue = append(s.queue, queued{b[w:], n})
+	go h.drain(s)
+	return true, false
+}
+
+// tryWrite writes what the socket takes without waiting (a connection with no
+// socket of its own is written with the usual timeout instead).
+func (h *Hub) tryWrite(s *Sub, b []byte) (int, error) {
+	if s.raw == nil {
+		s.conn.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+		return s.conn.Write(b)
+	}
+	var n int
+	var err error
+	if cerr := s.raw.Write(func(fd uintptr) bool {
+		n, err = writeOnce(fd, b)
+		return true // never wait for the socket: the queue does that
+	}); cerr != nil {
+		return 0, cerr
+	}
+	return n, err
+}
+
+// drain writes a viewer's queue in order, each batch within the write timeout,
+// until it is empty; the flush writes to the socket directly again after that.
+func (h *Hub) drain(s *Sub) {
+	for {
+		s.wmu.Lock()
+		if len(s.queue) == 0 {
+			// Cleared before the flush may write again: the raw write obeys it.
+			s.conn.SetWriteDeadline(time.Time{})
+			s.behind = false
+			s.queue = nil
+			s.wmu.Unlock()
+			return
 		}
-		h.dropped.Add(int64(len(failed)))
+		q := s.queue[0]
+		s.wmu.Unlock()
+		s.conn.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+		if _, err := s.conn.Write(q.b); err != nil {
+			h.cut(s)
+			return
+		}
+		h.delivered.Add(q.n)
+		s.wmu.Lock()
+		s.queue[0] = queued{}
+		s.queue = s.queue[1:]
+		s.wmu.Unlock()
+	}
+}
+
+// cut drops a viewer whose connection failed or who fell too far behind: its
+// browser reconnects.
+func (h *Hub) cut(s *Sub) {
+	r := s.room
+	r.mu.Lock()
+	_, in := r.subs[s]
+	delete(r.subs, s)
+	r.mu.Unlock()
+	s.drop()
+	if in {
+		h.dropped.Add(1)
 	}
 }
 

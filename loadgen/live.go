@@ -11,6 +11,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,7 @@ type LiveResult struct {
 	Unacknowledged   int64   `json:"unacknowledged_delivered"` // deliveries of comments whose POST got no answer
 	Expected         int64   `json:"expected"`
 	Lost             int64   `json:"lost"`
+	Duplicates       int64   `json:"duplicates"` // a comment a viewer received twice
 	P50ms            float64 `json:"p50_ms"`
 	P99ms            float64 `json:"p99_ms"`
 	Maxms            float64 `json:"max_ms"`
@@ -109,8 +112,7 @@ func (c *LiveConfig) normalise() error {
 // liveRoom is one bench room with its live session and its posters.
 type liveRoom struct {
 	session   string
-	got       []atomic.Int32 // deliveries of comment seq, over this room's viewers
-	ok        []atomic.Bool  // whether the server accepted comment seq (202)
+	ok        []atomic.Bool // whether the server accepted comment seq (202)
 	posters   []Buyer
 	viewers   atomic.Int64 // connected viewers
 	accepted  atomic.Int64 // comments the server accepted
@@ -229,7 +231,7 @@ func (b *bench) liveFixture(ctx context.Context, cfg LiveConfig) ([]*liveRoom, s
 			return nil, "", err
 		}
 		n := int(cfg.Rate*cfg.Duration.Seconds()*1.5) + 100
-		rooms[i] = &liveRoom{session: ss.ID, got: make([]atomic.Int32, n), ok: make([]atomic.Bool, n)}
+		rooms[i] = &liveRoom{session: ss.ID, ok: make([]atomic.Bool, n)}
 	}
 	posters, err := b.buyers(ctx, cfg.Rooms*cfg.Posters, county.ProvinceCode)
 	if err != nil {
@@ -247,27 +249,133 @@ type viewerStats struct {
 	dropped   atomic.Int64
 }
 
-var benchMark = []byte(`"text":"bench|`)
+// liveViewer is what one viewer received: a bit per comment sequence number of
+// its room (so every (room, sequence) is checked for every viewer, and a copy
+// received twice is caught), written only by the viewer's goroutine and read
+// after it ended; got counts bench comments as they come, for the wait at the end.
+type liveViewer struct {
+	room  *liveRoom
+	seen  []uint64
+	dups  int64
+	other int64 // bench comments with a sequence number out of range
+	got   atomic.Int64
+	// joined: the stream opened (its first message came); its comments are expected.
+	joined bool
+}
 
-// viewer reads one viewer's event stream until ctx ends, counting the bench
+func (v *liveViewer) mark(seq int) {
+	w, bit := seq>>6, uint64(1)<<(seq&63)
+	if v.seen[w]&bit != 0 {
+		v.dups++
+		return
+	}
+	v.seen[w] |= bit
+}
+
+func (v *liveViewer) has(seq int) bool { return v.seen[seq>>6]&(uint64(1)<<(seq&63)) != 0 }
+
+var (
+	benchMark  = []byte(`"text":"bench|`)
+	atMark     = []byte(`"at":`)
+	purchaseT  = []byte(`"t":"purchase"`)
+	dataPrefix = []byte("data: ")
+)
+
+// parseUint reads the decimal number at the start of b, up to end (a byte that
+// must follow it); ok is false if there is none.
+func parseUint(b []byte, end byte) (n int64, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && i < 19 && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if i == 0 || i >= len(b) || b[i] != end {
+		return 0, nil, false
+	}
+	return n, b[i+1:], true
+}
+
+// openStream opens a viewer's event stream as a browser would (one connection,
+// GET, Accept: text/event-stream) on a plain TCP connection: the viewers are the
+// load generator's main cost, so they skip net/http's per-connection goroutines
+// and buffers. It returns the connection and the body bytes read with the headers.
+func (b *bench) openStream(ctx context.Context, session string) (net.Conn, []byte, bool, error) {
+	u, err := url.Parse(b.cfg.URL)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if u.Scheme != "http" {
+		return nil, nil, false, fmt.Errorf("bench live viewers speak plain http, not %s", u.Scheme)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", host)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	req := "GET " + strings.TrimRight(u.Path, "/") + "/live/sessions/" + session + "/events HTTP/1.1\r\nHost: " + u.Host +
+		"\r\nAccept: text/event-stream\r\nUser-Agent: fishpond-bench\r\n\r\n"
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		conn.Close()
+		return nil, nil, false, err
+	}
+	buf := make([]byte, 0, 4<<10)
+	for {
+		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+			head, body := string(buf[:i]), buf[i+4:]
+			status, _, _ := strings.Cut(head, "\r\n")
+			if !strings.HasPrefix(status, "HTTP/1.1 200 ") && !strings.HasPrefix(status, "HTTP/1.0 200 ") {
+				conn.Close()
+				return nil, nil, false, fmt.Errorf("events: %s", status)
+			}
+			chunked := strings.Contains(strings.ToLower(head), "\r\ntransfer-encoding: chunked")
+			conn.SetDeadline(time.Time{})
+			return conn, append([]byte(nil), body...), chunked, nil
+		}
+		if len(buf) == cap(buf) {
+			conn.Close()
+			return nil, nil, false, errors.New("events: response headers too long")
+		}
+		n, err := conn.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			conn.Close()
+			return nil, nil, false, err
+		}
+	}
+}
+
+// viewer reads one viewer's event stream until ctx ends, marking the bench
 // comments it receives and their latency (the comment carries its send time).
-func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx int, lat, fan *latencies, st *viewerStats, ready func(error)) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/live/sessions/"+r.session+"/events", nil)
-	res, err := hc.Do(req)
+// It parses only what it needs of each line, and reads the clock once per read
+// (the receipt time of every message the read returned).
+func (b *bench) viewer(ctx context.Context, v *liveViewer, idx int, lat, fan *latencies, st *viewerStats, ready func(error)) {
+	conn, pre, chunked, err := b.openStream(ctx, v.room.session)
 	if err != nil {
 		ready(err)
 		return
 	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		ready(fmt.Errorf("events: HTTP %d", res.StatusCode))
-		return
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	defer conn.Close()
+	var src io.Reader = io.MultiReader(bytes.NewReader(pre), conn)
+	if chunked { // not the hub's own stream (a proxy in front): undo the chunking
+		src = httputil.NewChunkedReader(bufio.NewReader(src))
 	}
-	br := bufio.NewReaderSize(res.Body, 8<<10)
+	r := v.room
+	buf := make([]byte, 4<<10)
+	have := 0
 	first := true
 	for {
-		line, err := br.ReadSlice('\n')
-		if err != nil {
+		if have == len(buf) { // a line longer than the buffer
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		n, err := src.Read(buf[have:])
+		if n == 0 && err != nil {
 			if first {
 				ready(err)
 			}
@@ -276,48 +384,60 @@ func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx in
 			}
 			return
 		}
-		if !bytes.HasPrefix(line, []byte("data: ")) {
-			continue
-		}
-		if first {
-			first = false
-			r.viewers.Add(1)
-			ready(nil)
-			continue
-		}
-		if i := bytes.Index(line, benchMark); i >= 0 {
+		have += n
+		now := time.Now()
+		data := buf[:have]
+		for {
+			nl := bytes.IndexByte(data, '\n')
+			if nl < 0 {
+				break
+			}
+			line := data[:nl]
+			data = data[nl+1:]
+			if !bytes.HasPrefix(line, dataPrefix) {
+				continue
+			}
+			if first {
+				first = false
+				v.joined = true
+				r.viewers.Add(1)
+				ready(nil)
+				continue
+			}
+			i := bytes.Index(line, benchMark)
+			if i < 0 {
+				if bytes.Contains(line, purchaseT) {
+					st.purchases.Add(1)
+				}
+				continue
+			}
 			// "bench|<sent, Unix ns>|<seq>|…"
-			rest := line[i+len(benchMark):]
-			j := bytes.IndexByte(rest, '|')
-			if j <= 0 {
+			ns, rest, ok := parseUint(line[i+len(benchMark):], '|')
+			if !ok {
 				continue
 			}
-			ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-			rest = rest[j+1:]
-			k := bytes.IndexByte(rest, '|')
-			if err != nil || k <= 0 {
+			seq, _, ok := parseUint(rest, '|')
+			if !ok {
 				continue
 			}
-			seq, err := strconv.Atoi(string(rest[:k]))
-			if err != nil || seq < 0 || seq >= len(r.got) {
+			v.got.Add(1)
+			if seq >= int64(len(r.ok)) {
+				v.other++
 				continue
 			}
-			lat.add(idx, time.Since(time.Unix(0, ns)))
+			v.mark(int(seq))
+			lat.add(idx, now.Sub(time.Unix(0, ns)))
 			// "at" is when the server accepted the comment: receipt minus it is
 			// the fan-out alone, without the comment's own HTTP request.
-			if a := bytes.Index(line, []byte(`"at":`)); a >= 0 {
-				rest := line[a+5:]
-				e := bytes.IndexAny(rest, ",}")
-				if e > 0 {
-					if ms, err := strconv.ParseInt(string(rest[:e]), 10, 64); err == nil {
-						fan.add(idx, time.Since(time.UnixMilli(ms)))
-					}
+			if a := bytes.LastIndex(line, atMark); a >= 0 {
+				if ms, _, ok := parseUint(line[a+len(atMark):], '}'); ok {
+					fan.add(idx, now.Sub(time.UnixMilli(ms)))
+				} else if ms, _, ok := parseUint(line[a+len(atMark):], ','); ok {
+					fan.add(idx, now.Sub(time.UnixMilli(ms)))
 				}
 			}
-			r.got[seq].Add(1)
-		} else if bytes.Contains(line, []byte(`"t":"purchase"`)) {
-			st.purchases.Add(1)
 		}
+		have = copy(buf, data)
 	}
 }
 
@@ -369,9 +489,11 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	// Viewers: one connection each, as browsers would open them.
 	vctx, stopViewers := context.WithCancel(ctx)
 	defer stopViewers()
-	vtr := &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext, MaxIdleConnsPerHost: 1, DisableCompression: true,
-		ReadBufferSize: 4 << 10, WriteBufferSize: 1 << 10}
-	vc := &http.Client{Transport: vtr}
+	viewers := make([]*liveViewer, cfg.Viewers)
+	for i := range viewers {
+		r := rooms[i%cfg.Rooms]
+		viewers[i] = &liveViewer{room: r, seen: make([]uint64, (len(r.ok)+63)/64)}
+	}
 	rssBefore := b.serverMetric(ctx, "fishpond_live_rss_bytes")
 	lat, fan := &latencies{}, &latencies{}
 	var st viewerStats
@@ -387,7 +509,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		var once sync.Once
 		go func(i int) {
 			defer vwg.Done()
-			b.viewer(vctx, vc, rooms[i%cfg.Rooms], i, lat, fan, &st, func(err error) {
+			b.viewer(vctx, viewers[i], i, lat, fan, &st, func(err error) {
 				once.Do(func() {
 					if err != nil {
 						connectErrs.Add(1)
@@ -476,7 +598,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 				// The schedule, not the server, decides when the next comment goes.
 				next = next.Add(interval)
 				seq++
-				if seq >= len(r.got) {
+				if seq >= len(r.ok) {
 					return // the schedule fell far behind: the report shows it
 				}
 				poster := r.posters[seq%len(r.posters)]
@@ -503,37 +625,55 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	for _, r := range rooms {
 		expected += r.accepted.Load() * r.viewers.Load()
 	}
-	count := func() (ok, extra int64) {
-		for _, r := range rooms {
-			for i := range r.got {
-				if r.ok[i].Load() {
-					ok += int64(r.got[i].Load())
-				} else {
-					extra += int64(r.got[i].Load())
-				}
-			}
+	received := func() (n int64) {
+		for _, v := range viewers {
+			n += v.got.Load()
 		}
-		return
+		return n
 	}
+	// Wait until every expected copy could have arrived (copies of unanswered
+	// comments count too, so also until nothing more comes for half a second).
 	deadline := time.Now().Add(10 * time.Second)
+	last, lastChange := int64(-1), time.Now()
 	for time.Now().Before(deadline) {
-		if ok, _ := count(); ok >= expected {
+		n := received()
+		if n != last {
+			last, lastChange = n, time.Now()
+		}
+		if n >= expected && time.Since(lastChange) >= 500*time.Millisecond {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	delivered, extra := count()
 	rssLoaded := b.serverMetric(ctx, "fishpond_live_rss_bytes")
 	cpuServer, cpuSelf := b.serverMetric(ctx, "fishpond_live_cpu_seconds")-cpuServer0, selfCPU()-cpuSelf0
 	stopViewers()
 	vwg.Wait()
+	// Every viewer that joined must have every comment of its room the server
+	// acknowledged, once.
+	var delivered, extra, dups int64
+	for _, v := range viewers {
+		dups += v.dups
+		extra += v.other
+		if !v.joined {
+			continue
+		}
+		for seq := range v.room.ok {
+			switch {
+			case v.has(seq) && v.room.ok[seq].Load():
+				delivered++
+			case v.has(seq):
+				extra++
+			}
+		}
+	}
 	secs := loadEnd.Sub(start).Seconds()
 	qs, maxMs := lat.quantiles(0.5, 0.99)
 	fq, _ := fan.quantiles(0.5, 0.99)
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
 		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
 		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, FanoutP50ms: fq[0], FanoutP99ms: fq[1], Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
-		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
+		Duplicates: dups, ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
 	if cpuServer > 0 {
 		res.DeliveriesPerServerCPUs = math.Round(float64(delivered) / cpuServer)
 	}
@@ -547,8 +687,8 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		res.IdleViewerKB = math.Round((rssIdle-rssBefore)/float64(connected)/1024*10) / 10
 	}
 	b.logf("load: %.0f s, %d comments offered (%.0f/s), %d accepted, %d purchases", secs, res.CommentsOffered, float64(res.CommentsOffered)/secs, res.CommentsAccepted, res.Purchases)
-	b.logf("deliveries: %d of %d expected (%d lost; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
-		res.Delivered, res.Expected, res.Lost, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
+	b.logf("deliveries: %d of %d expected (%d lost, %d duplicates; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
+		res.Delivered, res.Expected, res.Lost, res.Duplicates, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
 	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms; fan-out alone (accepted to receipt): p50 %.0f ms, p99 %.0f ms",
 		res.P50ms, res.P99ms, res.Maxms, res.FanoutP50ms, res.FanoutP99ms)
 	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second)", res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs)

@@ -87,17 +87,11 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 		return fmt.Errorf("live: %w", err)
 	}
 	defer stopLive()
+	// Every service goes to New: it registers the routes, and a capability's pages
+	// are only registered when its service is there.
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
-		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler()}, a.Log)
-	s.Partners = a.Partners
-	s.Logistics = a.Logistics
-	s.Farms = a.Farms
-	s.Credit = a.Credit
-	s.Insurance = a.Insurance
-	s.Fund = a.Fund
-	s.Green = a.Green
-	s.Sensing = a.Sensing
-	s.Live = a.Live
+		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler(), Partners: a.Partners, Logistics: a.Logistics,
+		Farms: a.Farms, Credit: a.Credit, Insurance: a.Insurance, Fund: a.Fund, Green: a.Green, Sensing: a.Sensing, Live: a.Live}, a.Log)
 	s.SecureCookies = opt.secure
 	defer startPartners(ctx, a, s, opt.httpWebhooks)()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
