@@ -68,7 +68,9 @@ func (b *LocalBus) Close() {}
 // per batch however busy the room is.
 type Hub struct {
 	instance string
-	flush    time.Duration
+	flush    time.Duration // the batch window when the hub keeps up
+	flushMax time.Duration // the widest it gets when batches go out late
+	window   atomic.Int64  // the window now (ns)
 	bus      Bus
 	// writeTimeout is WriteTimeout; tests lengthen it so a viewer they pause on
 	// purpose is not dropped by a slow test machine.
@@ -108,7 +110,9 @@ type room struct {
 	subs      map[*Sub]struct{}
 	pending   []byte // frames waiting for the next flush
 	pendingN  int64
-	armed     bool
+	armed     bool      // a flush is scheduled for pending
+	due       time.Time // when it should go out
+	early     bool      // pending grew past maxBatch: a flush is on its way now
 	lastFrame time.Time
 
 	remote      map[string]presence // other instances' viewers
@@ -162,8 +166,9 @@ func (s *Sub) C() <-chan []byte { return s.c }
 // connection failed).
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
-func newHub(instance string, flush time.Duration, bus Bus) *Hub {
-	h := &Hub{instance: instance, flush: flush, bus: bus, writeTimeout: WriteTimeout, rooms: map[string]*room{}, closing: make(chan struct{})}
+func newHub(instance string, flush, flushMax time.Duration, bus Bus) *Hub {
+	h := &Hub{instance: instance, flush: flush, flushMax: max(flush, flushMax), bus: bus, writeTimeout: WriteTimeout, rooms: map[string]*room{}, closing: make(chan struct{})}
+	h.window.Store(int64(flush))
 	bus.Start(h)
 	return h
 }
@@ -303,10 +308,7 @@ func (h *Hub) deliver(roomID string, payload []byte) {
 	r.pending = append(r.pending, payload...)
 	r.pending = append(r.pending, "\n\n"...)
 	r.pendingN++
-	if !r.armed {
-		r.armed = true
-		time.AfterFunc(h.flush, func() { h.flushRoom(r) })
-	}
+	h.schedule(r)
 	r.mu.Unlock()
 }
 
@@ -316,11 +318,46 @@ func (h *Hub) deliverLocal(r *room, frame []byte, n int64) {
 	r.mu.Lock()
 	r.pending = append(r.pending, frame...)
 	r.pendingN += n
+	h.schedule(r)
+	r.mu.Unlock()
+}
+
+// maxBatch is the size at which a room's batch goes out without waiting for the
+// window: a very busy room's viewers get several moderate writes rather than
+// one their sockets cannot take at once.
+const maxBatch = 32 << 10
+
+// schedule arranges the flush of a room's pending frames (r.mu held): after the
+// window, or at once when the batch is large.
+func (h *Hub) schedule(r *room) {
 	if !r.armed {
 		r.armed = true
-		time.AfterFunc(h.flush, func() { h.flushRoom(r) })
+		w := time.Duration(h.window.Load())
+		r.due = time.Now().Add(w)
+		time.AfterFunc(w, func() { h.flushRoom(r) })
+	} else if len(r.pending) >= maxBatch && !r.early {
+		r.early = true
+		go h.flushRoom(r)
 	}
-	r.mu.Unlock()
+}
+
+// adapt widens the batch window when a batch went out late — the flush timer
+// fired late or writing the room took long, i.e. the process is short of CPU —
+// and narrows it back while batches go out on time. Fewer, larger batches cost
+// fewer writes per viewer (the write is most of the hub's cost), so a busy hub
+// catches up instead of falling further behind; the window never passes
+// flushMax, which bounds the latency it adds.
+func (h *Hub) adapt(late time.Duration) {
+	w := time.Duration(h.window.Load())
+	switch {
+	case late > w/4:
+		w = min(w*5/4, h.flushMax)
+	case late < w/16:
+		w = max(w-w/32, h.flush)
+	default:
+		return
+	}
+	h.window.Store(int64(w))
 }
 
 // WriteTimeout bounds one batch's write to a viewer's connection: a healthy
@@ -332,8 +369,8 @@ func (h *Hub) flushRoom(r *room) {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	batch, n := r.pending, r.pendingN
-	r.pending, r.pendingN, r.armed = nil, 0, false
+	batch, n, due := r.pending, r.pendingN, r.due
+	r.pending, r.pendingN, r.armed, r.early = nil, 0, false, false
 	if len(batch) == 0 {
 		r.mu.Unlock()
 		return
@@ -372,6 +409,7 @@ func (h *Hub) flushRoom(r *room) {
 		}
 	}
 	h.delivered.Add(written)
+	h.adapt(time.Since(due))
 }
 
 // send writes a batch to a viewer's connection without waiting: all says it
@@ -563,13 +601,14 @@ func (h *Hub) announcePresence() {
 type HubStats struct {
 	Rooms, Viewers     int64
 	Delivered, Dropped int64
+	Window             time.Duration // the batch window now
 }
 
 // Stats reads the hub's counters.
 func (h *Hub) Stats() HubStats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	st := HubStats{Rooms: int64(len(h.rooms)), Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
+	st := HubStats{Rooms: int64(len(h.rooms)), Delivered: h.delivered.Load(), Dropped: h.dropped.Load(), Window: time.Duration(h.window.Load())}
 	for _, r := range h.rooms {
 		r.mu.Lock()
 		st.Viewers += int64(len(r.subs))

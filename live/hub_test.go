@@ -87,7 +87,7 @@ func expect(t *testing.T, c <-chan string, who string, i int) {
 // and when it reads again it receives every message, in order, once; after it
 // caught up the hub writes to it directly again.
 func TestSlowViewerIsQueuedInOrder(t *testing.T) {
-	h := newHub("test", time.Millisecond, NewLocalBus())
+	h := newHub("test", time.Millisecond, time.Millisecond, NewLocalBus())
 	h.writeTimeout = time.Minute // the pause is on purpose; the machine may be slow
 	defer h.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -135,7 +135,7 @@ func TestSlowViewerIsQueuedInOrder(t *testing.T) {
 // TestViewerTooFarBehindIsDropped: a viewer who stops reading is dropped once
 // SubBuffer batches wait for it, and the room goes on without it.
 func TestViewerTooFarBehindIsDropped(t *testing.T) {
-	h := newHub("test", time.Millisecond, NewLocalBus())
+	h := newHub("test", time.Millisecond, time.Millisecond, NewLocalBus())
 	h.writeTimeout = time.Minute
 	defer h.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -176,4 +176,29 @@ func TestViewerTooFarBehindIsDropped(t *testing.T) {
 	}
 	h.deliver("room", comment(i))
 	expect(t, fast, "fast viewer", i)
+}
+
+// TestBatchWindowAdapts: batches going out late widen the window, never past
+// the maximum; batches on time narrow it back, never below the base.
+func TestBatchWindowAdapts(t *testing.T) {
+	h := newHub("test", 100*time.Millisecond, 200*time.Millisecond, NewLocalBus())
+	defer h.Close()
+	for range 50 {
+		h.adapt(time.Second)
+	}
+	if w := h.Stats().Window; w != 200*time.Millisecond {
+		t.Fatalf("window %s after late batches, want the maximum 200ms", w)
+	}
+	for range 500 {
+		h.adapt(0)
+	}
+	if w := h.Stats().Window; w != 100*time.Millisecond {
+		t.Fatalf("window %s after punctual batches, want the base 100ms", w)
+	}
+	fixed := newHub("test", 100*time.Millisecond, 0, NewLocalBus())
+	defer fixed.Close()
+	fixed.adapt(time.Second)
+	if w := fixed.Stats().Window; w != 100*time.Millisecond {
+		t.Fatalf("a hub with no maximum widened to %s", w)
+	}
 }

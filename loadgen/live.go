@@ -76,6 +76,9 @@ type LiveResult struct {
 	// one core would sustain, however busy the shared machine was.
 	DeliveriesPerServerCPUs float64 `json:"deliveries_per_server_cpu_s"`
 	IdleViewerKB            float64 `json:"idle_viewer_kb"`
+	// FlushWindowMs is the server's batch window when the load ended (it widens
+	// while batches go out late).
+	FlushWindowMs float64 `json:"flush_window_ms"`
 }
 
 func (c *LiveConfig) normalise() error {
@@ -249,18 +252,31 @@ type viewerStats struct {
 	dropped   atomic.Int64
 }
 
-// liveViewer is what one viewer received: a bit per comment sequence number of
-// its room (so every (room, sequence) is checked for every viewer, and a copy
-// received twice is caught), written only by the viewer's goroutine and read
-// after it ended; got counts bench comments as they come, for the wait at the end.
+// liveSink is where every viewer records what it measures.
+type liveSink struct {
+	lat, fan *latencies
+	st       *viewerStats
+}
+
+// liveViewer is one viewer: its stream's unparsed bytes and what it received —
+// a bit per comment sequence number of its room (so every (room, sequence) is
+// checked for every viewer, and a copy received twice is caught). Only the
+// goroutine reading the viewer's connection writes it, and it is read after that
+// ended; got counts bench comments as they come, for the wait at the end.
 type liveViewer struct {
 	room  *liveRoom
+	idx   int
+	sink  *liveSink
+	ready func(error) // called once: the stream opened (nil) or could not (the error)
+
+	buf    []byte
+	have   int
+	opened bool // the first message (hello) came: the viewer's comments are expected
+
 	seen  []uint64
 	dups  int64
 	other int64 // bench comments with a sequence number out of range
 	got   atomic.Int64
-	// joined: the stream opened (its first message came); its comments are expected.
-	joined bool
 }
 
 func (v *liveViewer) mark(seq int) {
@@ -273,6 +289,29 @@ func (v *liveViewer) mark(seq int) {
 }
 
 func (v *liveViewer) has(seq int) bool { return v.seen[seq>>6]&(uint64(1)<<(seq&63)) != 0 }
+
+// space is the free end of the viewer's buffer, grown when one line fills it.
+func (v *liveViewer) space() []byte {
+	if v.have == len(v.buf) {
+		v.buf = append(v.buf, make([]byte, len(v.buf))...)
+	}
+	return v.buf[v.have:]
+}
+
+// ended records the viewer's stream ending: before it opened, that is a failed
+// connect; after, and before the run ends (ctx), the server dropped the viewer.
+func (v *liveViewer) ended(ctx context.Context, err error) {
+	if !v.opened {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		v.ready(err)
+		return
+	}
+	if ctx.Err() == nil {
+		v.sink.st.dropped.Add(1)
+	}
+}
 
 var (
 	benchMark  = []byte(`"text":"bench|`)
@@ -292,6 +331,65 @@ func parseUint(b []byte, end byte) (n int64, rest []byte, ok bool) {
 		return 0, nil, false
 	}
 	return n, b[i+1:], true
+}
+
+// consume handles the complete lines among the n bytes just read (received at
+// now), keeping a partial line for the next read. It parses only what it needs of
+// each message: the comment's sequence number, its send time and "at".
+func (v *liveViewer) consume(n int, now time.Time) {
+	v.have += n
+	data := v.buf[:v.have]
+	r := v.room
+	for {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			break
+		}
+		line := data[:nl]
+		data = data[nl+1:]
+		if !bytes.HasPrefix(line, dataPrefix) {
+			continue
+		}
+		if !v.opened {
+			v.opened = true
+			r.viewers.Add(1)
+			v.ready(nil)
+			continue
+		}
+		i := bytes.Index(line, benchMark)
+		if i < 0 {
+			if bytes.Contains(line, purchaseT) {
+				v.sink.st.purchases.Add(1)
+			}
+			continue
+		}
+		// "bench|<sent, Unix ns>|<seq>|…"
+		ns, rest, ok := parseUint(line[i+len(benchMark):], '|')
+		if !ok {
+			continue
+		}
+		seq, _, ok := parseUint(rest, '|')
+		if !ok {
+			continue
+		}
+		v.got.Add(1)
+		if seq >= int64(len(r.ok)) {
+			v.other++
+			continue
+		}
+		v.mark(int(seq))
+		v.sink.lat.add(v.idx, now.Sub(time.Unix(0, ns)))
+		// "at" is when the server accepted the comment: receipt minus it is
+		// the fan-out alone, without the comment's own HTTP request.
+		if a := bytes.LastIndex(line, atMark); a >= 0 {
+			if ms, _, ok := parseUint(line[a+len(atMark):], '}'); ok {
+				v.sink.fan.add(v.idx, now.Sub(time.UnixMilli(ms)))
+			} else if ms, _, ok := parseUint(line[a+len(atMark):], ','); ok {
+				v.sink.fan.add(v.idx, now.Sub(time.UnixMilli(ms)))
+			}
+		}
+	}
+	v.have = copy(v.buf, data)
 }
 
 // openStream opens a viewer's event stream as a browser would (one connection,
@@ -349,95 +447,41 @@ func (b *bench) openStream(ctx context.Context, session string) (net.Conn, []byt
 	}
 }
 
-// viewer reads one viewer's event stream until ctx ends, marking the bench
-// comments it receives and their latency (the comment carries its send time).
-// It parses only what it needs of each line, and reads the clock once per read
-// (the receipt time of every message the read returned).
-func (b *bench) viewer(ctx context.Context, v *liveViewer, idx int, lat, fan *latencies, st *viewerStats, ready func(error)) {
+// viewer opens one viewer's event stream and reads it until ctx ends: on Linux
+// it hands the connection to the pollers (a few goroutines reading every viewer
+// through epoll, so a message costs one read and no goroutine switch), elsewhere
+// (or behind a proxy that chunks the stream) it reads it in this goroutine.
+func (b *bench) viewer(ctx context.Context, v *liveViewer, polls *livePollers) {
 	conn, pre, chunked, err := b.openStream(ctx, v.room.session)
 	if err != nil {
-		ready(err)
+		v.ready(err)
 		return
+	}
+	var src io.Reader = conn
+	if chunked { // not the hub's own stream (a proxy in front): undo the chunking
+		src = httputil.NewChunkedReader(bufio.NewReader(io.MultiReader(bytes.NewReader(pre), conn)))
+	} else {
+		for len(pre) > 0 {
+			n := copy(v.space(), pre)
+			v.consume(n, time.Now())
+			pre = pre[n:]
+		}
+		if polls != nil && polls.add(v, conn) {
+			return
+		}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	defer conn.Close()
-	var src io.Reader = io.MultiReader(bytes.NewReader(pre), conn)
-	if chunked { // not the hub's own stream (a proxy in front): undo the chunking
-		src = httputil.NewChunkedReader(bufio.NewReader(src))
-	}
-	r := v.room
-	buf := make([]byte, 4<<10)
-	have := 0
-	first := true
 	for {
-		if have == len(buf) { // a line longer than the buffer
-			buf = append(buf, make([]byte, len(buf))...)
+		n, err := src.Read(v.space())
+		if n > 0 {
+			v.consume(n, time.Now())
 		}
-		n, err := src.Read(buf[have:])
-		if n == 0 && err != nil {
-			if first {
-				ready(err)
-			}
-			if ctx.Err() == nil {
-				st.dropped.Add(1)
-			}
+		if err != nil {
+			v.ended(ctx, err)
 			return
 		}
-		have += n
-		now := time.Now()
-		data := buf[:have]
-		for {
-			nl := bytes.IndexByte(data, '\n')
-			if nl < 0 {
-				break
-			}
-			line := data[:nl]
-			data = data[nl+1:]
-			if !bytes.HasPrefix(line, dataPrefix) {
-				continue
-			}
-			if first {
-				first = false
-				v.joined = true
-				r.viewers.Add(1)
-				ready(nil)
-				continue
-			}
-			i := bytes.Index(line, benchMark)
-			if i < 0 {
-				if bytes.Contains(line, purchaseT) {
-					st.purchases.Add(1)
-				}
-				continue
-			}
-			// "bench|<sent, Unix ns>|<seq>|…"
-			ns, rest, ok := parseUint(line[i+len(benchMark):], '|')
-			if !ok {
-				continue
-			}
-			seq, _, ok := parseUint(rest, '|')
-			if !ok {
-				continue
-			}
-			v.got.Add(1)
-			if seq >= int64(len(r.ok)) {
-				v.other++
-				continue
-			}
-			v.mark(int(seq))
-			lat.add(idx, now.Sub(time.Unix(0, ns)))
-			// "at" is when the server accepted the comment: receipt minus it is
-			// the fan-out alone, without the comment's own HTTP request.
-			if a := bytes.LastIndex(line, atMark); a >= 0 {
-				if ms, _, ok := parseUint(line[a+len(atMark):], '}'); ok {
-					fan.add(idx, now.Sub(time.UnixMilli(ms)))
-				} else if ms, _, ok := parseUint(line[a+len(atMark):], ','); ok {
-					fan.add(idx, now.Sub(time.UnixMilli(ms)))
-				}
-			}
-		}
-		have = copy(buf, data)
 	}
 }
 
@@ -489,37 +533,37 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	// Viewers: one connection each, as browsers would open them.
 	vctx, stopViewers := context.WithCancel(ctx)
 	defer stopViewers()
-	viewers := make([]*liveViewer, cfg.Viewers)
-	for i := range viewers {
-		r := rooms[i%cfg.Rooms]
-		viewers[i] = &liveViewer{room: r, seen: make([]uint64, (len(r.ok)+63)/64)}
-	}
 	rssBefore := b.serverMetric(ctx, "fishpond_live_rss_bytes")
-	lat, fan := &latencies{}, &latencies{}
-	var st viewerStats
+	sink := &liveSink{lat: &latencies{}, fan: &latencies{}, st: &viewerStats{}}
+	lat, fan, st := sink.lat, sink.fan, sink.st
+	polls := startLivePollers(vctx, sink)
 	var connectErrs atomic.Int64
 	var vwg sync.WaitGroup
 	sem := make(chan struct{}, cfg.Connect)
 	joinStart := time.Now()
 	var joined sync.WaitGroup
-	for i := 0; i < cfg.Viewers; i++ {
+	viewers := make([]*liveViewer, cfg.Viewers)
+	for i := range viewers {
+		r := rooms[i%cfg.Rooms]
+		var once sync.Once
+		v := &liveViewer{room: r, idx: i, sink: sink, buf: make([]byte, 2<<10), seen: make([]uint64, (len(r.ok)+63)/64)}
+		v.ready = func(err error) {
+			once.Do(func() {
+				if err != nil {
+					connectErrs.Add(1)
+				}
+				<-sem
+				joined.Done()
+			})
+		}
+		viewers[i] = v
 		sem <- struct{}{}
 		joined.Add(1)
 		vwg.Add(1)
-		var once sync.Once
-		go func(i int) {
+		go func() {
 			defer vwg.Done()
-			b.viewer(vctx, viewers[i], i, lat, fan, &st, func(err error) {
-				once.Do(func() {
-					if err != nil {
-						connectErrs.Add(1)
-					}
-					<-sem
-					joined.Done()
-				})
-			})
-			once.Do(func() { <-sem; joined.Done() })
-		}(i)
+			b.viewer(vctx, v, polls)
+		}()
 	}
 	joined.Wait()
 	var connected int64
@@ -618,6 +662,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	stopLoad()
 	pwg.Wait()
 	loadEnd := time.Now()
+	window := b.serverMetric(ctx, "fishpond_live_flush_window_seconds")
 	// Deliveries still in flight arrive within a few batches. Only comments the
 	// server acknowledged are expected; one whose answer timed out may still be
 	// delivered, and is reported apart.
@@ -649,13 +694,14 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	cpuServer, cpuSelf := b.serverMetric(ctx, "fishpond_live_cpu_seconds")-cpuServer0, selfCPU()-cpuSelf0
 	stopViewers()
 	vwg.Wait()
+	polls.wait()
 	// Every viewer that joined must have every comment of its room the server
 	// acknowledged, once.
 	var delivered, extra, dups int64
 	for _, v := range viewers {
 		dups += v.dups
 		extra += v.other
-		if !v.joined {
+		if !v.opened {
 			continue
 		}
 		for seq := range v.room.ok {
@@ -673,7 +719,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
 		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
 		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, FanoutP50ms: fq[0], FanoutP99ms: fq[1], Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
-		Duplicates: dups, ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
+		Duplicates: dups, FlushWindowMs: math.Round(window * 1000), ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
 	if cpuServer > 0 {
 		res.DeliveriesPerServerCPUs = math.Round(float64(delivered) / cpuServer)
 	}
@@ -691,7 +737,8 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		res.Delivered, res.Expected, res.Lost, res.Duplicates, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
 	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms; fan-out alone (accepted to receipt): p50 %.0f ms, p99 %.0f ms",
 		res.P50ms, res.P99ms, res.Maxms, res.FanoutP50ms, res.FanoutP99ms)
-	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second)", res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs)
+	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second); server's batch window at the end %.0f ms",
+		res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs, res.FlushWindowMs)
 	errKinds.Range(func(k, v any) bool { b.logf("errors: %s %d", k, v.(*atomic.Int64).Load()); return true })
 	b.logf("server memory: %.1f MB before viewers, %.1f MB with %d idle viewers (%.1f KB each), %.1f MB under load; %d viewers dropped by the server",
 		rssBefore/(1<<20), rssIdle/(1<<20), connected, res.IdleViewerKB, rssLoaded/(1<<20), res.ViewersDropped)
