@@ -71,7 +71,10 @@ type Hub struct {
 	flush    time.Duration // the batch window when the hub keeps up
 	flushMax time.Duration // the widest it gets when batches go out late
 	window   atomic.Int64  // the window now (ns)
-	bus      Bus
+	writing  atomic.Int64  // ns flushes spent writing to viewers since lastAdapt
+	// lastAdapt is when the window was last reconsidered (announcePresence's).
+	lastAdapt time.Time
+	bus       Bus
 	// writeTimeout is WriteTimeout; tests lengthen it so a viewer they pause on
 	// purpose is not dropped by a slow test machine.
 	writeTimeout time.Duration
@@ -110,9 +113,8 @@ type room struct {
 	subs      map[*Sub]struct{}
 	pending   []byte // frames waiting for the next flush
 	pendingN  int64
-	armed     bool      // a flush is scheduled for pending
-	due       time.Time // when it should go out
-	early     bool      // pending grew past maxBatch: a flush is on its way now
+	armed     bool // a flush is scheduled for pending
+	early     bool // pending grew past maxBatch: a flush is on its way now
 	lastFrame time.Time
 
 	remote      map[string]presence // other instances' viewers
@@ -332,28 +334,39 @@ const maxBatch = 32 << 10
 func (h *Hub) schedule(r *room) {
 	if !r.armed {
 		r.armed = true
-		w := time.Duration(h.window.Load())
-		r.due = time.Now().Add(w)
-		time.AfterFunc(w, func() { h.flushRoom(r) })
+		time.AfterFunc(time.Duration(h.window.Load()), func() { h.flushRoom(r) })
 	} else if len(r.pending) >= maxBatch && !r.early {
 		r.early = true
 		go h.flushRoom(r)
 	}
 }
 
-// adapt widens the batch window when a batch went out late — the flush timer
-// fired late or writing the room took long, i.e. the process is short of CPU —
-// and narrows it back while batches go out on time. Fewer, larger batches cost
-// fewer writes per viewer (the write is most of the hub's cost), so a busy hub
-// catches up instead of falling further behind; the window never passes
-// flushMax, which bounds the latency it adds.
-func (h *Hub) adapt(late time.Duration) {
+// adaptWindow reconsiders the batch window (every second, from
+// announcePresence) from the share of the time since the last call that the
+// hub's flushes spent writing to viewers.
+func (h *Hub) adaptWindow(now time.Time) {
+	if el := now.Sub(h.lastAdapt); !h.lastAdapt.IsZero() && el > 0 {
+		h.adapt(float64(h.writing.Swap(0)) / float64(el))
+	} else {
+		h.writing.Store(0)
+	}
+	h.lastAdapt = now
+}
+
+// adapt widens the batch window while writing batches takes a large share of
+// the hub's time (busy: the share of wall time; on a machine short of CPU the
+// writes also take longer), and narrows it back when that share is small. The
+// write is most of the fan-out's cost and a viewer gets one per batch, so fewer,
+// larger batches let a busy hub catch up instead of falling further behind;
+// where the time goes elsewhere a wider window would only add latency, and the
+// window never passes flushMax, which bounds the latency it adds.
+func (h *Hub) adapt(busy float64) {
 	w := time.Duration(h.window.Load())
 	switch {
-	case late > w/4:
+	case busy > 0.2:
 		w = min(w*5/4, h.flushMax)
-	case late < w/16:
-		w = max(w-w/32, h.flush)
+	case busy < 0.05:
+		w = max(w*9/10, h.flush)
 	default:
 		return
 	}
@@ -369,7 +382,7 @@ func (h *Hub) flushRoom(r *room) {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	batch, n, due := r.pending, r.pendingN, r.due
+	batch, n := r.pending, r.pendingN
 	r.pending, r.pendingN, r.armed, r.early = nil, 0, false, false
 	if len(batch) == 0 {
 		r.mu.Unlock()
@@ -398,6 +411,7 @@ func (h *Hub) flushRoom(r *room) {
 	// at once goes to that viewer's queue, so the room's other viewers are not
 	// held up by it (nor by a busy machine's scheduling of its goroutine).
 	var written int64
+	start := time.Now()
 	for _, s := range conns {
 		ok, all := h.send(s, batch, n)
 		if !ok {
@@ -409,7 +423,7 @@ func (h *Hub) flushRoom(r *room) {
 		}
 	}
 	h.delivered.Add(written)
-	h.adapt(time.Since(due))
+	h.writing.Add(int64(time.Since(start)))
 }
 
 // send writes a batch to a viewer's connection without waiting: all says it
@@ -558,11 +572,13 @@ func (h *Hub) countComment(roomID string) {
 
 var keepAlive = []byte(": keep-alive\n\n")
 
-// announcePresence runs every second: it tells other instances how many viewers
-// this one holds, sends the likes gathered, tells local viewers the room's total
-// when it changed, and keeps idle connections open through proxies.
+// announcePresence runs every second: it reconsiders the batch window, tells
+// other instances how many viewers this one holds, sends the likes gathered,
+// tells local viewers the room's total when it changed, and keeps idle
+// connections open through proxies.
 func (h *Hub) announcePresence() {
 	now := time.Now()
+	h.adaptWindow(now)
 	h.mu.RLock()
 	rooms := make([]*room, 0, len(h.rooms))
 	for _, r := range h.rooms {

@@ -178,26 +178,27 @@ func TestViewerTooFarBehindIsDropped(t *testing.T) {
 	expect(t, fast, "fast viewer", i)
 }
 
-// TestBatchWindowAdapts: batches going out late widen the window, never past
-// the maximum; batches on time narrow it back, never below the base.
+// TestBatchWindowAdapts: while writing batches takes much of the hub's time the
+// window widens, never past the maximum; when it takes little the window narrows
+// back, never below the base.
 func TestBatchWindowAdapts(t *testing.T) {
 	h := newHub("test", 100*time.Millisecond, 200*time.Millisecond, NewLocalBus())
 	defer h.Close()
 	for range 50 {
-		h.adapt(time.Second)
+		h.adapt(0.6)
 	}
 	if w := h.Stats().Window; w != 200*time.Millisecond {
-		t.Fatalf("window %s after late batches, want the maximum 200ms", w)
+		t.Fatalf("window %s after busy seconds, want the maximum 200ms", w)
 	}
 	for range 500 {
 		h.adapt(0)
 	}
 	if w := h.Stats().Window; w != 100*time.Millisecond {
-		t.Fatalf("window %s after punctual batches, want the base 100ms", w)
+		t.Fatalf("window %s after idle seconds, want the base 100ms", w)
 	}
 	fixed := newHub("test", 100*time.Millisecond, 0, NewLocalBus())
 	defer fixed.Close()
-	fixed.adapt(time.Second)
+	fixed.adapt(0.6)
 	if w := fixed.Stats().Window; w != 100*time.Millisecond {
 		t.Fatalf("a hub with no maximum widened to %s", w)
 	}
