@@ -69,7 +69,7 @@ func (b *LocalBus) Close() {}
 type Hub struct {
 	instance string
 	flush    time.Duration // the batch window when the hub keeps up
-	flushMax time.Duration // the widest it gets when batches go out late
+	flushMax time.Duration // the widest it gets while writing takes much of its time
 	window   atomic.Int64  // the window now (ns)
 	writing  atomic.Int64  // ns flushes spent writing to viewers since lastAdapt
 	// lastAdapt is when the window was last reconsidered (announcePresence's).

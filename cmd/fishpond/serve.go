@@ -87,8 +87,8 @@ func serve(ctx context.Context, a *app, opt serveOptions) error {
 		return fmt.Errorf("live: %w", err)
 	}
 	defer stopLive()
-	// Every service goes to New: it registers the routes, and a capability's pages
-	// are only registered when its service is there.
+	// Every service goes to New, which registers the routes: a capability whose
+	// service is missing then has no pages (set afterwards, live's would be lost).
 	s := web.New(a.DB, web.Services{Access: a.Access, Registry: a.Registry, Ledger: a.Ledger, Assessor: a.Assessor,
 		Market: a.Market, Payments: pay, PaymentSandbox: sb.Handler(), Partners: a.Partners, Logistics: a.Logistics,
 		Farms: a.Farms, Credit: a.Credit, Insurance: a.Insurance, Fund: a.Fund, Green: a.Green, Sensing: a.Sensing, Live: a.Live}, a.Log)
