@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -67,8 +68,16 @@ func (b *LocalBus) Close() {}
 // per batch however busy the room is.
 type Hub struct {
 	instance string
-	flush    time.Duration
-	bus      Bus
+	flush    time.Duration // the batch window when the hub keeps up
+	flushMax time.Duration // the widest it gets while writing takes much of its time
+	window   atomic.Int64  // the window now (ns)
+	writing  atomic.Int64  // ns flushes spent writing to viewers since lastAdapt
+	// lastAdapt is when the window was last reconsidered (announcePresence's).
+	lastAdapt time.Time
+	bus       Bus
+	// writeTimeout is WriteTimeout; tests lengthen it so a viewer they pause on
+	// purpose is not dropped by a slow test machine.
+	writeTimeout time.Duration
 
 	mu    sync.RWMutex
 	rooms map[string]*room
@@ -104,7 +113,8 @@ type room struct {
 	subs      map[*Sub]struct{}
 	pending   []byte // frames waiting for the next flush
 	pendingN  int64
-	armed     bool
+	armed     bool // a flush is scheduled for pending
+	early     bool // pending grew past maxBatch: a flush is on its way now
 	lastFrame time.Time
 
 	remote      map[string]presence // other instances' viewers
@@ -121,10 +131,24 @@ type room struct {
 type Sub struct {
 	c      chan []byte // nil for a connection the hub writes to itself
 	conn   net.Conn
+	raw    syscall.RawConn // conn's socket, for writes that never wait (nil: conn has none)
 	done   chan struct{}
 	once   sync.Once
 	room   *room
 	viewer string
+
+	// A batch the socket could not take at once waits here, with the batches
+	// after it, for the viewer's own goroutine (drain) to write, so one slow
+	// viewer never holds up the room's flush.
+	wmu    sync.Mutex
+	behind bool
+	queue  []queued
+}
+
+// queued is a batch (or the rest of one) waiting for a viewer who fell behind.
+type queued struct {
+	b []byte
+	n int64 // messages in it
 }
 
 // drop ends the viewer's subscription from the hub's side.
@@ -144,8 +168,9 @@ func (s *Sub) C() <-chan []byte { return s.c }
 // connection failed).
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
-func newHub(instance string, flush time.Duration, bus Bus) *Hub {
-	h := &Hub{instance: instance, flush: flush, bus: bus, rooms: map[string]*room{}, closing: make(chan struct{})}
+func newHub(instance string, flush, flushMax time.Duration, bus Bus) *Hub {
+	h := &Hub{instance: instance, flush: flush, flushMax: max(flush, flushMax), bus: bus, writeTimeout: WriteTimeout, rooms: map[string]*room{}, closing: make(chan struct{})}
+	h.window.Store(int64(flush))
 	bus.Start(h)
 	return h
 }
@@ -235,6 +260,8 @@ func (h *Hub) subscribe(roomID, viewer string, conn net.Conn) *Sub {
 	s := &Sub{conn: conn, done: make(chan struct{}), room: r, viewer: viewer}
 	if conn == nil {
 		s.c = make(chan []byte, SubBuffer)
+	} else if sc, ok := conn.(syscall.Conn); ok && rawWrites {
+		s.raw, _ = sc.SyscallConn()
 	}
 	now := time.Now()
 	r.mu.Lock()
@@ -283,10 +310,7 @@ func (h *Hub) deliver(roomID string, payload []byte) {
 	r.pending = append(r.pending, payload...)
 	r.pending = append(r.pending, "\n\n"...)
 	r.pendingN++
-	if !r.armed {
-		r.armed = true
-		time.AfterFunc(h.flush, func() { h.flushRoom(r) })
-	}
+	h.schedule(r)
 	r.mu.Unlock()
 }
 
@@ -296,17 +320,62 @@ func (h *Hub) deliverLocal(r *room, frame []byte, n int64) {
 	r.mu.Lock()
 	r.pending = append(r.pending, frame...)
 	r.pendingN += n
+	h.schedule(r)
+	r.mu.Unlock()
+}
+
+// maxBatch is the size at which a room's batch goes out without waiting for the
+// window: a very busy room's viewers get several moderate writes rather than
+// one their sockets cannot take at once.
+const maxBatch = 32 << 10
+
+// schedule arranges the flush of a room's pending frames (r.mu held): after the
+// window, or at once when the batch is large.
+func (h *Hub) schedule(r *room) {
 	if !r.armed {
 		r.armed = true
-		time.AfterFunc(h.flush, func() { h.flushRoom(r) })
+		time.AfterFunc(time.Duration(h.window.Load()), func() { h.flushRoom(r) })
+	} else if len(r.pending) >= maxBatch && !r.early {
+		r.early = true
+		go h.flushRoom(r)
 	}
-	r.mu.Unlock()
+}
+
+// adaptWindow reconsiders the batch window (every second, from
+// announcePresence) from the share of the time since the last call that the
+// hub's flushes spent writing to viewers.
+func (h *Hub) adaptWindow(now time.Time) {
+	if el := now.Sub(h.lastAdapt); !h.lastAdapt.IsZero() && el > 0 {
+		h.adapt(float64(h.writing.Swap(0)) / float64(el))
+	} else {
+		h.writing.Store(0)
+	}
+	h.lastAdapt = now
+}
+
+// adapt widens the batch window while writing batches takes a large share of
+// the hub's time (busy: the share of wall time; on a machine short of CPU the
+// writes also take longer), and narrows it back when that share is small. The
+// write is most of the fan-out's cost and a viewer gets one per batch, so fewer,
+// larger batches let a busy hub catch up instead of falling further behind;
+// where the time goes elsewhere a wider window would only add latency, and the
+// window never passes flushMax, which bounds the latency it adds.
+func (h *Hub) adapt(busy float64) {
+	w := time.Duration(h.window.Load())
+	switch {
+	case busy > 0.2:
+		w = min(w*5/4, h.flushMax)
+	case busy < 0.05:
+		w = max(w*9/10, h.flush)
+	default:
+		return
+	}
+	h.window.Store(int64(w))
 }
 
 // WriteTimeout bounds one batch's write to a viewer's connection: a healthy
 // browser drains its socket buffer long before it fills, so a write that blocks
-// this long belongs to a viewer that has stopped reading, and it is dropped
-// rather than delaying the rest of the room further.
+// this long belongs to a viewer that has stopped reading, and it is dropped.
 const WriteTimeout = 500 * time.Millisecond
 
 func (h *Hub) flushRoom(r *room) {
@@ -314,7 +383,7 @@ func (h *Hub) flushRoom(r *room) {
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
 	batch, n := r.pending, r.pendingN
-	r.pending, r.pendingN, r.armed = nil, 0, false
+	r.pending, r.pendingN, r.armed, r.early = nil, 0, false, false
 	if len(batch) == 0 {
 		r.mu.Unlock()
 		return
@@ -338,29 +407,108 @@ func (h *Hub) flushRoom(r *room) {
 	r.mu.Unlock()
 	// Written outside the lock, so comments keep arriving while the batch goes
 	// out; the batch is never modified again (pending was swapped), so all
-	// viewers share it.
-	var failed []*Sub
+	// viewers share it. A write never waits: what a viewer's socket cannot take
+	// at once goes to that viewer's queue, so the room's other viewers are not
+	// held up by it (nor by a busy machine's scheduling of its goroutine).
+	var written int64
+	start := time.Now()
 	for _, s := range conns {
-		// Per write: a deadline shared by the loop would expire for the last
-		// viewers whenever the loop itself is slow (a busy machine), dropping
-		// viewers whose sockets had room.
-		s.conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
-		if _, err := s.conn.Write(batch); err != nil {
-			failed = append(failed, s)
+		ok, all := h.send(s, batch, n)
+		if !ok {
+			h.cut(s)
 			continue
 		}
-		h.delivered.Add(n)
+		if all {
+			written += n
+		}
 	}
-	if len(failed) > 0 {
-		r.mu.Lock()
-		for _, s := range failed {
-			delete(r.subs, s)
+	h.delivered.Add(written)
+	h.writing.Add(int64(time.Since(start)))
+}
+
+// send writes a batch to a viewer's connection without waiting: all says it
+// was written whole now; otherwise (ok) the viewer's queue holds the rest. Not
+// ok: the connection failed, or the viewer is more than SubBuffer batches behind.
+func (h *Hub) send(s *Sub, b []byte, n int64) (ok, all bool) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.behind {
+		if len(s.queue) >= SubBuffer {
+			return false, false
 		}
-		r.mu.Unlock()
-		for _, s := range failed {
-			s.drop()
+		s.queue = append(s.queue, queued{b, n})
+		return true, false
+	}
+	w, err := h.tryWrite(s, b)
+	if err != nil {
+		return false, false
+	}
+	if w == len(b) {
+		return true, true
+	}
+	s.behind = true
+	s.queue = append(s.queue, queued{b[w:], n})
+	go h.drain(s)
+	return true, false
+}
+
+// tryWrite writes what the socket takes without waiting (a connection with no
+// socket of its own is written with the usual timeout instead).
+func (h *Hub) tryWrite(s *Sub, b []byte) (int, error) {
+	if s.raw == nil {
+		s.conn.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+		return s.conn.Write(b)
+	}
+	var n int
+	var err error
+	if cerr := s.raw.Write(func(fd uintptr) bool {
+		n, err = writeOnce(fd, b)
+		return true // never wait for the socket: the queue does that
+	}); cerr != nil {
+		return 0, cerr
+	}
+	return n, err
+}
+
+// drain writes a viewer's queue in order, each batch within the write timeout,
+// until it is empty; the flush writes to the socket directly again after that.
+func (h *Hub) drain(s *Sub) {
+	for {
+		s.wmu.Lock()
+		if len(s.queue) == 0 {
+			// Cleared before the flush may write again: the raw write obeys it.
+			s.conn.SetWriteDeadline(time.Time{})
+			s.behind = false
+			s.queue = nil
+			s.wmu.Unlock()
+			return
 		}
-		h.dropped.Add(int64(len(failed)))
+		q := s.queue[0]
+		s.wmu.Unlock()
+		s.conn.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+		if _, err := s.conn.Write(q.b); err != nil {
+			h.cut(s)
+			return
+		}
+		h.delivered.Add(q.n)
+		s.wmu.Lock()
+		s.queue[0] = queued{}
+		s.queue = s.queue[1:]
+		s.wmu.Unlock()
+	}
+}
+
+// cut drops a viewer whose connection failed or who fell too far behind: its
+// browser reconnects.
+func (h *Hub) cut(s *Sub) {
+	r := s.room
+	r.mu.Lock()
+	_, in := r.subs[s]
+	delete(r.subs, s)
+	r.mu.Unlock()
+	s.drop()
+	if in {
+		h.dropped.Add(1)
 	}
 }
 
@@ -424,11 +572,13 @@ func (h *Hub) countComment(roomID string) {
 
 var keepAlive = []byte(": keep-alive\n\n")
 
-// announcePresence runs every second: it tells other instances how many viewers
-// this one holds, sends the likes gathered, tells local viewers the room's total
-// when it changed, and keeps idle connections open through proxies.
+// announcePresence runs every second: it reconsiders the batch window, tells
+// other instances how many viewers this one holds, sends the likes gathered,
+// tells local viewers the room's total when it changed, and keeps idle
+// connections open through proxies.
 func (h *Hub) announcePresence() {
 	now := time.Now()
+	h.adaptWindow(now)
 	h.mu.RLock()
 	rooms := make([]*room, 0, len(h.rooms))
 	for _, r := range h.rooms {
@@ -467,13 +617,14 @@ func (h *Hub) announcePresence() {
 type HubStats struct {
 	Rooms, Viewers     int64
 	Delivered, Dropped int64
+	Window             time.Duration // the batch window now
 }
 
 // Stats reads the hub's counters.
 func (h *Hub) Stats() HubStats {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	st := HubStats{Rooms: int64(len(h.rooms)), Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
+	st := HubStats{Rooms: int64(len(h.rooms)), Delivered: h.delivered.Load(), Dropped: h.dropped.Load(), Window: time.Duration(h.window.Load())}
 	for _, r := range h.rooms {
 		r.mu.Lock()
 		st.Viewers += int64(len(r.subs))

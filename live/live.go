@@ -39,6 +39,11 @@ type Config struct {
 	// Flush is how long the hub gathers a room's messages before writing them to
 	// every viewer as one batch: larger batches mean fewer writes per viewer.
 	Flush time.Duration
+	// FlushMax is how far the hub widens that window when its batches go out
+	// late (the machine is short of CPU): writes per viewer fall with the
+	// window, so a busy hub catches up instead of falling further behind.
+	// At most Flush means a fixed window.
+	FlushMax time.Duration
 	// Instance names this server process in per-minute statistics and presence.
 	Instance string
 }
@@ -50,6 +55,7 @@ var DefaultConfig = Config{
 	CommentMaxRunes: 200,
 	CommentEvery:    time.Second,
 	Flush:           100 * time.Millisecond,
+	FlushMax:        200 * time.Millisecond,
 }
 
 // Service is live's one entry point: every use case takes a context and a
@@ -93,7 +99,7 @@ func NewService(d *db.DB, m *market.Store, reg *registry.Store, keys *secret.Key
 		bus = NewLocalBus()
 	}
 	s := &Service{db: d, market: m, registry: reg, keys: keys, clock: clock, cfg: cfg, log: events.New(d, clock), limiter: newLimiter()}
-	s.hub = newHub(cfg.Instance, cfg.Flush, bus)
+	s.hub = newHub(cfg.Instance, cfg.Flush, cfg.FlushMax, bus)
 	return s
 }
 

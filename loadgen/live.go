@@ -11,6 +11,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,7 @@ type LiveResult struct {
 	Unacknowledged   int64   `json:"unacknowledged_delivered"` // deliveries of comments whose POST got no answer
 	Expected         int64   `json:"expected"`
 	Lost             int64   `json:"lost"`
+	Duplicates       int64   `json:"duplicates"` // a comment a viewer received twice
 	P50ms            float64 `json:"p50_ms"`
 	P99ms            float64 `json:"p99_ms"`
 	Maxms            float64 `json:"max_ms"`
@@ -73,6 +76,9 @@ type LiveResult struct {
 	// one core would sustain, however busy the shared machine was.
 	DeliveriesPerServerCPUs float64 `json:"deliveries_per_server_cpu_s"`
 	IdleViewerKB            float64 `json:"idle_viewer_kb"`
+	// FlushWindowMs is the server's batch window when the load ended (it widens
+	// while batches go out late).
+	FlushWindowMs float64 `json:"flush_window_ms"`
 }
 
 func (c *LiveConfig) normalise() error {
@@ -109,8 +115,7 @@ func (c *LiveConfig) normalise() error {
 // liveRoom is one bench room with its live session and its posters.
 type liveRoom struct {
 	session   string
-	got       []atomic.Int32 // deliveries of comment seq, over this room's viewers
-	ok        []atomic.Bool  // whether the server accepted comment seq (202)
+	ok        []atomic.Bool // whether the server accepted comment seq (202)
 	posters   []Buyer
 	viewers   atomic.Int64 // connected viewers
 	accepted  atomic.Int64 // comments the server accepted
@@ -229,7 +234,7 @@ func (b *bench) liveFixture(ctx context.Context, cfg LiveConfig) ([]*liveRoom, s
 			return nil, "", err
 		}
 		n := int(cfg.Rate*cfg.Duration.Seconds()*1.5) + 100
-		rooms[i] = &liveRoom{session: ss.ID, got: make([]atomic.Int32, n), ok: make([]atomic.Bool, n)}
+		rooms[i] = &liveRoom{session: ss.ID, ok: make([]atomic.Bool, n)}
 	}
 	posters, err := b.buyers(ctx, cfg.Rooms*cfg.Posters, county.ProvinceCode)
 	if err != nil {
@@ -247,76 +252,235 @@ type viewerStats struct {
 	dropped   atomic.Int64
 }
 
-var benchMark = []byte(`"text":"bench|`)
+// liveSink is where every viewer records what it measures.
+type liveSink struct {
+	lat, fan *latencies
+	st       *viewerStats
+}
 
-// viewer reads one viewer's event stream until ctx ends, counting the bench
-// comments it receives and their latency (the comment carries its send time).
-func (b *bench) viewer(ctx context.Context, hc *http.Client, r *liveRoom, idx int, lat, fan *latencies, st *viewerStats, ready func(error)) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/live/sessions/"+r.session+"/events", nil)
-	res, err := hc.Do(req)
-	if err != nil {
-		ready(err)
+// liveViewer is one viewer: its stream's unparsed bytes and what it received —
+// a bit per comment sequence number of its room (so every (room, sequence) is
+// checked for every viewer, and a copy received twice is caught). Only the
+// goroutine reading the viewer's connection writes it, and it is read after that
+// ended; got counts bench comments as they come, for the wait at the end.
+type liveViewer struct {
+	room  *liveRoom
+	idx   int
+	sink  *liveSink
+	ready func(error) // called once: the stream opened (nil) or could not (the error)
+
+	buf    []byte
+	have   int
+	opened bool // the first message (hello) came: the viewer's comments are expected
+
+	seen  []uint64
+	dups  int64
+	other int64 // bench comments with a sequence number out of range
+	got   atomic.Int64
+}
+
+func (v *liveViewer) mark(seq int) {
+	w, bit := seq>>6, uint64(1)<<(seq&63)
+	if v.seen[w]&bit != 0 {
+		v.dups++
 		return
 	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		ready(fmt.Errorf("events: HTTP %d", res.StatusCode))
+	v.seen[w] |= bit
+}
+
+func (v *liveViewer) has(seq int) bool { return v.seen[seq>>6]&(uint64(1)<<(seq&63)) != 0 }
+
+// space is the free end of the viewer's buffer, grown when one line fills it.
+func (v *liveViewer) space() []byte {
+	if v.have == len(v.buf) {
+		v.buf = append(v.buf, make([]byte, len(v.buf))...)
+	}
+	return v.buf[v.have:]
+}
+
+// ended records the viewer's stream ending: before it opened, that is a failed
+// connect; after, and before the run ends (ctx), the server dropped the viewer.
+func (v *liveViewer) ended(ctx context.Context, err error) {
+	if !v.opened {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		v.ready(err)
 		return
 	}
-	br := bufio.NewReaderSize(res.Body, 8<<10)
-	first := true
+	if ctx.Err() == nil {
+		v.sink.st.dropped.Add(1)
+	}
+}
+
+var (
+	benchMark  = []byte(`"text":"bench|`)
+	atMark     = []byte(`"at":`)
+	purchaseT  = []byte(`"t":"purchase"`)
+	dataPrefix = []byte("data: ")
+)
+
+// parseUint reads the decimal number at the start of b, up to end (a byte that
+// must follow it); ok is false if there is none.
+func parseUint(b []byte, end byte) (n int64, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && i < 19 && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if i == 0 || i >= len(b) || b[i] != end {
+		return 0, nil, false
+	}
+	return n, b[i+1:], true
+}
+
+// consume handles the complete lines among the n bytes just read (received at
+// now), keeping a partial line for the next read. It parses only what it needs of
+// each message: the comment's sequence number, its send time and "at".
+func (v *liveViewer) consume(n int, now time.Time) {
+	v.have += n
+	data := v.buf[:v.have]
+	r := v.room
 	for {
-		line, err := br.ReadSlice('\n')
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			break
+		}
+		line := data[:nl]
+		data = data[nl+1:]
+		if !bytes.HasPrefix(line, dataPrefix) {
+			continue
+		}
+		if !v.opened {
+			v.opened = true
+			r.viewers.Add(1)
+			v.ready(nil)
+			continue
+		}
+		i := bytes.Index(line, benchMark)
+		if i < 0 {
+			if bytes.Contains(line, purchaseT) {
+				v.sink.st.purchases.Add(1)
+			}
+			continue
+		}
+		// "bench|<sent, Unix ns>|<seq>|…"
+		ns, rest, ok := parseUint(line[i+len(benchMark):], '|')
+		if !ok {
+			continue
+		}
+		seq, _, ok := parseUint(rest, '|')
+		if !ok {
+			continue
+		}
+		v.got.Add(1)
+		if seq >= int64(len(r.ok)) {
+			v.other++
+			continue
+		}
+		v.mark(int(seq))
+		v.sink.lat.add(v.idx, now.Sub(time.Unix(0, ns)))
+		// "at" is when the server accepted the comment: receipt minus it is
+		// the fan-out alone, without the comment's own HTTP request.
+		if a := bytes.LastIndex(line, atMark); a >= 0 {
+			if ms, _, ok := parseUint(line[a+len(atMark):], '}'); ok {
+				v.sink.fan.add(v.idx, now.Sub(time.UnixMilli(ms)))
+			} else if ms, _, ok := parseUint(line[a+len(atMark):], ','); ok {
+				v.sink.fan.add(v.idx, now.Sub(time.UnixMilli(ms)))
+			}
+		}
+	}
+	v.have = copy(v.buf, data)
+}
+
+// openStream opens a viewer's event stream as a browser would (one connection,
+// GET, Accept: text/event-stream) on a plain TCP connection: the viewers are the
+// load generator's main cost, so they skip net/http's per-connection goroutines
+// and buffers. It returns the connection and the body bytes read with the headers.
+func (b *bench) openStream(ctx context.Context, session string) (net.Conn, []byte, bool, error) {
+	u, err := url.Parse(b.cfg.URL)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if u.Scheme != "http" {
+		return nil, nil, false, fmt.Errorf("bench live viewers speak plain http, not %s", u.Scheme)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", host)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	req := "GET " + strings.TrimRight(u.Path, "/") + "/live/sessions/" + session + "/events HTTP/1.1\r\nHost: " + u.Host +
+		"\r\nAccept: text/event-stream\r\nUser-Agent: fishpond-bench\r\n\r\n"
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		conn.Close()
+		return nil, nil, false, err
+	}
+	buf := make([]byte, 0, 4<<10)
+	for {
+		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+			head, body := string(buf[:i]), buf[i+4:]
+			status, _, _ := strings.Cut(head, "\r\n")
+			if !strings.HasPrefix(status, "HTTP/1.1 200 ") && !strings.HasPrefix(status, "HTTP/1.0 200 ") {
+				conn.Close()
+				return nil, nil, false, fmt.Errorf("events: %s", status)
+			}
+			chunked := strings.Contains(strings.ToLower(head), "\r\ntransfer-encoding: chunked")
+			conn.SetDeadline(time.Time{})
+			return conn, append([]byte(nil), body...), chunked, nil
+		}
+		if len(buf) == cap(buf) {
+			conn.Close()
+			return nil, nil, false, errors.New("events: response headers too long")
+		}
+		n, err := conn.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if err != nil {
-			if first {
-				ready(err)
-			}
-			if ctx.Err() == nil {
-				st.dropped.Add(1)
-			}
+			conn.Close()
+			return nil, nil, false, err
+		}
+	}
+}
+
+// viewer opens one viewer's event stream and reads it until ctx ends: on Linux
+// it hands the connection to the pollers (a few goroutines reading every viewer
+// through epoll, so a message costs one read and no goroutine switch), elsewhere
+// (or behind a proxy that chunks the stream) it reads it in this goroutine.
+func (b *bench) viewer(ctx context.Context, v *liveViewer, polls *livePollers) {
+	conn, pre, chunked, err := b.openStream(ctx, v.room.session)
+	if err != nil {
+		v.ready(err)
+		return
+	}
+	var src io.Reader = conn
+	if chunked { // not the hub's own stream (a proxy in front): undo the chunking
+		src = httputil.NewChunkedReader(bufio.NewReader(io.MultiReader(bytes.NewReader(pre), conn)))
+	} else {
+		for len(pre) > 0 {
+			n := copy(v.space(), pre)
+			v.consume(n, time.Now())
+			pre = pre[n:]
+		}
+		if polls != nil && polls.add(v, conn) {
 			return
 		}
-		if !bytes.HasPrefix(line, []byte("data: ")) {
-			continue
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	defer conn.Close()
+	for {
+		n, err := src.Read(v.space())
+		if n > 0 {
+			v.consume(n, time.Now())
 		}
-		if first {
-			first = false
-			r.viewers.Add(1)
-			ready(nil)
-			continue
-		}
-		if i := bytes.Index(line, benchMark); i >= 0 {
-			// "bench|<sent, Unix ns>|<seq>|…"
-			rest := line[i+len(benchMark):]
-			j := bytes.IndexByte(rest, '|')
-			if j <= 0 {
-				continue
-			}
-			ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-			rest = rest[j+1:]
-			k := bytes.IndexByte(rest, '|')
-			if err != nil || k <= 0 {
-				continue
-			}
-			seq, err := strconv.Atoi(string(rest[:k]))
-			if err != nil || seq < 0 || seq >= len(r.got) {
-				continue
-			}
-			lat.add(idx, time.Since(time.Unix(0, ns)))
-			// "at" is when the server accepted the comment: receipt minus it is
-			// the fan-out alone, without the comment's own HTTP request.
-			if a := bytes.Index(line, []byte(`"at":`)); a >= 0 {
-				rest := line[a+5:]
-				e := bytes.IndexAny(rest, ",}")
-				if e > 0 {
-					if ms, err := strconv.ParseInt(string(rest[:e]), 10, 64); err == nil {
-						fan.add(idx, time.Since(time.UnixMilli(ms)))
-					}
-				}
-			}
-			r.got[seq].Add(1)
-		} else if bytes.Contains(line, []byte(`"t":"purchase"`)) {
-			st.purchases.Add(1)
+		if err != nil {
+			v.ended(ctx, err)
+			return
 		}
 	}
 }
@@ -369,35 +533,37 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	// Viewers: one connection each, as browsers would open them.
 	vctx, stopViewers := context.WithCancel(ctx)
 	defer stopViewers()
-	vtr := &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext, MaxIdleConnsPerHost: 1, DisableCompression: true,
-		ReadBufferSize: 4 << 10, WriteBufferSize: 1 << 10}
-	vc := &http.Client{Transport: vtr}
 	rssBefore := b.serverMetric(ctx, "fishpond_live_rss_bytes")
-	lat, fan := &latencies{}, &latencies{}
-	var st viewerStats
+	sink := &liveSink{lat: &latencies{}, fan: &latencies{}, st: &viewerStats{}}
+	lat, fan, st := sink.lat, sink.fan, sink.st
+	polls := startLivePollers(vctx, sink)
 	var connectErrs atomic.Int64
 	var vwg sync.WaitGroup
 	sem := make(chan struct{}, cfg.Connect)
 	joinStart := time.Now()
 	var joined sync.WaitGroup
-	for i := 0; i < cfg.Viewers; i++ {
+	viewers := make([]*liveViewer, cfg.Viewers)
+	for i := range viewers {
+		r := rooms[i%cfg.Rooms]
+		var once sync.Once
+		v := &liveViewer{room: r, idx: i, sink: sink, buf: make([]byte, 2<<10), seen: make([]uint64, (len(r.ok)+63)/64)}
+		v.ready = func(err error) {
+			once.Do(func() {
+				if err != nil {
+					connectErrs.Add(1)
+				}
+				<-sem
+				joined.Done()
+			})
+		}
+		viewers[i] = v
 		sem <- struct{}{}
 		joined.Add(1)
 		vwg.Add(1)
-		var once sync.Once
-		go func(i int) {
+		go func() {
 			defer vwg.Done()
-			b.viewer(vctx, vc, rooms[i%cfg.Rooms], i, lat, fan, &st, func(err error) {
-				once.Do(func() {
-					if err != nil {
-						connectErrs.Add(1)
-					}
-					<-sem
-					joined.Done()
-				})
-			})
-			once.Do(func() { <-sem; joined.Done() })
-		}(i)
+			b.viewer(vctx, v, polls)
+		}()
 	}
 	joined.Wait()
 	var connected int64
@@ -476,7 +642,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 				// The schedule, not the server, decides when the next comment goes.
 				next = next.Add(interval)
 				seq++
-				if seq >= len(r.got) {
+				if seq >= len(r.ok) {
 					return // the schedule fell far behind: the report shows it
 				}
 				poster := r.posters[seq%len(r.posters)]
@@ -496,6 +662,7 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	stopLoad()
 	pwg.Wait()
 	loadEnd := time.Now()
+	window := b.serverMetric(ctx, "fishpond_live_flush_window_seconds")
 	// Deliveries still in flight arrive within a few batches. Only comments the
 	// server acknowledged are expected; one whose answer timed out may still be
 	// delivered, and is reported apart.
@@ -503,37 +670,56 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 	for _, r := range rooms {
 		expected += r.accepted.Load() * r.viewers.Load()
 	}
-	count := func() (ok, extra int64) {
-		for _, r := range rooms {
-			for i := range r.got {
-				if r.ok[i].Load() {
-					ok += int64(r.got[i].Load())
-				} else {
-					extra += int64(r.got[i].Load())
-				}
-			}
+	received := func() (n int64) {
+		for _, v := range viewers {
+			n += v.got.Load()
 		}
-		return
+		return n
 	}
+	// Wait until every expected copy could have arrived (copies of unanswered
+	// comments count too, so also until nothing more comes for half a second).
 	deadline := time.Now().Add(10 * time.Second)
+	last, lastChange := int64(-1), time.Now()
 	for time.Now().Before(deadline) {
-		if ok, _ := count(); ok >= expected {
+		n := received()
+		if n != last {
+			last, lastChange = n, time.Now()
+		}
+		if n >= expected && time.Since(lastChange) >= 500*time.Millisecond {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	delivered, extra := count()
 	rssLoaded := b.serverMetric(ctx, "fishpond_live_rss_bytes")
 	cpuServer, cpuSelf := b.serverMetric(ctx, "fishpond_live_cpu_seconds")-cpuServer0, selfCPU()-cpuSelf0
 	stopViewers()
 	vwg.Wait()
+	polls.wait()
+	// Every viewer that joined must have every comment of its room the server
+	// acknowledged, once.
+	var delivered, extra, dups int64
+	for _, v := range viewers {
+		dups += v.dups
+		extra += v.other
+		if !v.opened {
+			continue
+		}
+		for seq := range v.room.ok {
+			switch {
+			case v.has(seq) && v.room.ok[seq].Load():
+				delivered++
+			case v.has(seq):
+				extra++
+			}
+		}
+	}
 	secs := loadEnd.Sub(start).Seconds()
 	qs, maxMs := lat.quantiles(0.5, 0.99)
 	fq, _ := fan.quantiles(0.5, 0.99)
 	res := LiveResult{Rooms: cfg.Rooms, Viewers: cfg.Viewers, ViewersConnected: int(connected), RatePerRoom: cfg.Rate, Seconds: math.Round(secs*10) / 10,
 		CommentsOffered: offered.Load(), Purchases: buys.Load(), Delivered: delivered, Unacknowledged: extra, Expected: expected,
 		P50ms: qs[0], P99ms: qs[1], Maxms: maxMs, FanoutP50ms: fq[0], FanoutP99ms: fq[1], Errors: errs.Load() + connectErrs.Load(), ViewersDropped: st.dropped.Load(),
-		ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
+		Duplicates: dups, FlushWindowMs: math.Round(window * 1000), ServerRSSMB: math.Round(rssLoaded/(1<<20)*10) / 10, ServerCPUs: math.Round(cpuServer*10) / 10, LoadgenCPUs: math.Round(cpuSelf*10) / 10}
 	if cpuServer > 0 {
 		res.DeliveriesPerServerCPUs = math.Round(float64(delivered) / cpuServer)
 	}
@@ -547,11 +733,12 @@ func RunLive(ctx context.Context, cfg LiveConfig, deps Deps, out io.Writer) (Liv
 		res.IdleViewerKB = math.Round((rssIdle-rssBefore)/float64(connected)/1024*10) / 10
 	}
 	b.logf("load: %.0f s, %d comments offered (%.0f/s), %d accepted, %d purchases", secs, res.CommentsOffered, float64(res.CommentsOffered)/secs, res.CommentsAccepted, res.Purchases)
-	b.logf("deliveries: %d of %d expected (%d lost; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
-		res.Delivered, res.Expected, res.Lost, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
+	b.logf("deliveries: %d of %d expected (%d lost, %d duplicates; %d more of unanswered comments), %.0f/s offered, %.0f/s delivered",
+		res.Delivered, res.Expected, res.Lost, res.Duplicates, res.Unacknowledged, res.OfferedPerS, res.DeliveriesPerS)
 	b.logf("latency (post to receipt): p50 %.0f ms, p99 %.0f ms, max %.0f ms; fan-out alone (accepted to receipt): p50 %.0f ms, p99 %.0f ms",
 		res.P50ms, res.P99ms, res.Maxms, res.FanoutP50ms, res.FanoutP99ms)
-	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second)", res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs)
+	b.logf("cpu: server %.1f s, load generator %.1f s (%.0f deliveries per server CPU second); server's batch window at the end %.0f ms",
+		res.ServerCPUs, res.LoadgenCPUs, res.DeliveriesPerServerCPUs, res.FlushWindowMs)
 	errKinds.Range(func(k, v any) bool { b.logf("errors: %s %d", k, v.(*atomic.Int64).Load()); return true })
 	b.logf("server memory: %.1f MB before viewers, %.1f MB with %d idle viewers (%.1f KB each), %.1f MB under load; %d viewers dropped by the server",
 		rssBefore/(1<<20), rssIdle/(1<<20), connected, res.IdleViewerKB, rssLoaded/(1<<20), res.ViewersDropped)

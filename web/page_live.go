@@ -35,6 +35,7 @@ func init() {
 		s.metrics.Gauge("fishpond_live_viewers", "Viewers connected to this instance's live rooms.", func() float64 { return float64(hub.Stats().Viewers) })
 		s.metrics.Gauge("fishpond_live_delivered_total", "Live messages handed to this instance's viewers.", func() float64 { return float64(hub.Stats().Delivered) })
 		s.metrics.Gauge("fishpond_live_dropped_total", "Viewers this instance cut off for falling behind.", func() float64 { return float64(hub.Stats().Dropped) })
+		s.metrics.Gauge("fishpond_live_flush_window_seconds", "How long a room gathers messages into one batch now (it widens while batches go out late).", func() float64 { return hub.Stats().Window.Seconds() })
 		s.metrics.Gauge("fishpond_live_rss_bytes", "Resident memory of this process (Linux), for the live benchmark.", residentBytes)
 		s.metrics.Gauge("fishpond_live_cpu_seconds", "CPU time this process has used (Linux), for the live benchmark.", cpuSeconds)
 	})

@@ -42,8 +42,8 @@ func runBenchLive(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if res.Lost != 0 {
-		return fmt.Errorf("%d messages lost", res.Lost)
+	if res.Lost != 0 || res.Duplicates != 0 {
+		return fmt.Errorf("%d messages lost, %d delivered twice", res.Lost, res.Duplicates)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // viewers play HLS, and the secret the media server's callbacks carry.
 type liveFlags struct {
 	rtmpURL, hlsBase, replayBase, secret, bus string
-	flush                                     time.Duration
+	flush, flushMax                           time.Duration
 }
 
 func (lf *liveFlags) register(fs *flag.FlagSet) {
@@ -26,6 +26,7 @@ func (lf *liveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.replayBase, "live-replay-base", os.Getenv("FISHPOND_LIVE_REPLAY_BASE"), "public URL of the media server's recordings, if it records (env FISHPOND_LIVE_REPLAY_BASE)")
 	fs.StringVar(&lf.secret, "live-callback-secret", os.Getenv("FISHPOND_LIVE_CALLBACK_SECRET"), "secret the media server's callback URLs carry as ?secret= (env FISHPOND_LIVE_CALLBACK_SECRET; default: random, logged)")
 	fs.DurationVar(&lf.flush, "live-flush", d.Flush, "how long a room gathers messages before writing them to its viewers as one batch")
+	fs.DurationVar(&lf.flushMax, "live-flush-max", d.FlushMax, "how far that window widens while batches go out late (a server short of CPU); at most --live-flush: fixed")
 	fs.StringVar(&lf.bus, "live-bus", envOr("FISHPOND_LIVE_BUS", "auto"), "how instances share live messages: local, postgres (LISTEN/NOTIFY), or auto (postgres on a PostgreSQL database)")
 }
 
@@ -39,7 +40,7 @@ func (a *app) startLive(ctx context.Context, lf *liveFlags) (stop func(), err er
 		lf.register(fs)
 	}
 	cfg := live.DefaultConfig
-	cfg.RTMPURL, cfg.HLSBase, cfg.ReplayBase, cfg.CallbackSecret, cfg.Flush = lf.rtmpURL, lf.hlsBase, lf.replayBase, lf.secret, lf.flush
+	cfg.RTMPURL, cfg.HLSBase, cfg.ReplayBase, cfg.CallbackSecret, cfg.Flush, cfg.FlushMax = lf.rtmpURL, lf.hlsBase, lf.replayBase, lf.secret, lf.flush, lf.flushMax
 	if cfg.CallbackSecret == "" {
 		var b [16]byte
 		rand.Read(b[:])
