@@ -71,7 +71,7 @@ type Service struct {
 
 // New builds the service.
 func New(d *db.DB, clock fishpond.Clock) *Service {
-	return &Service{db: d, clock: clock, limiter: newLoginLimiter(), SessionTTL: 12 * time.Hour, TokenCacheTTL: 2 * time.Second}
+	return &Service{db: d, clock: clock, limiter: newLoginLimiter(), SessionTTL: 12 * time.Hour, TokenCacheTTL: 10 * time.Second}
 }
 
 var loginName = regexp.MustCompile(`^[a-zA-Z0-9_.@-]{3,64}$`)
