@@ -468,14 +468,28 @@ func newKeys(ctx context.Context, tx *db.Tx, table, col string, n int) (keys, er
 		slices.Sort(k.ids)
 		return k, nil
 	}
-	var top int64
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX("+col+"), 0) FROM "+table).Scan(&top); err != nil {
-		return k, fishpond.Internal(err)
+	top, err := maxKey(ctx, tx, table, col)
+	if err != nil {
+		return k, err
 	}
 	for i := range n {
 		k.ids = append(k.ids, top+1+int64(i))
 	}
 	return k, nil
+}
+
+// maxKey reads the largest key of table (0 when empty) with a prepared statement:
+// every posting transaction asks twice per table.
+func maxKey(ctx context.Context, tx *db.Tx, table, col string) (int64, error) {
+	st, err := tx.Stmt(ctx, "SELECT COALESCE(MAX("+col+"), 0) FROM "+table)
+	if err != nil {
+		return 0, fishpond.Internal(err)
+	}
+	var top int64
+	if err := st.QueryRowContext(ctx).Scan(&top); err != nil {
+		return 0, fishpond.Internal(err)
+	}
+	return top, nil
 }
 
 // appendKey adds id to a row's arguments when keys are written explicitly.
@@ -492,9 +506,9 @@ func (k keys) check(ctx context.Context, tx *db.Tx, table, col string) error {
 	if k.explicit || len(k.ids) == 0 {
 		return nil
 	}
-	var top int64
-	if err := tx.QueryRowContext(ctx, "SELECT MAX("+col+") FROM "+table).Scan(&top); err != nil {
-		return fishpond.Internal(err)
+	top, err := maxKey(ctx, tx, table, col)
+	if err != nil {
+		return err
 	}
 	if want := k.ids[len(k.ids)-1]; top != want {
 		return fishpond.Errorf(fishpond.EInternal, "ledger: %s keys end at %d, expected %d", table, top, want)

@@ -77,10 +77,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	// The writer's page cache (64 MiB, filled only as pages are used) holds a large
 	// group commit's dirty pages without spilling them into the WAL mid-transaction,
-	// and keeps hot index pages between transactions. Checkpointing every 8,192 WAL
-	// pages instead of 1,000 means a busy writer copies each hot page into the
-	// database file (and fsyncs it) once every few commits, not after every one.
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(8192)")
+	// and keeps hot index pages between transactions.
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-65536)")
 	if err != nil {
 		return nil, err
 	}
