@@ -42,7 +42,10 @@ type Config struct {
 	// FlushMax is how far the hub widens that window when its batches go out
 	// late (the machine is short of CPU): writes per viewer fall with the
 	// window, so a busy hub catches up instead of falling further behind.
-	// At most Flush means a fixed window.
+	// At most Flush means a fixed window, the default: measured at the load
+	// (15,000 viewers, 300,000 deliveries/s) a fixed 100 ms keeps p99 under 250 ms
+	// on an otherwise idle 2-core machine, while 200 ms widened by the rule cost
+	// 60 ms more at p99. Raise it on a server that is short of CPU.
 	FlushMax time.Duration
 	// Instance names this server process in per-minute statistics and presence.
 	Instance string
@@ -55,7 +58,7 @@ var DefaultConfig = Config{
 	CommentMaxRunes: 200,
 	CommentEvery:    time.Second,
 	Flush:           100 * time.Millisecond,
-	FlushMax:        200 * time.Millisecond,
+	FlushMax:        100 * time.Millisecond,
 }
 
 // Service is live's one entry point: every use case takes a context and a
