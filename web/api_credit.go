@@ -59,11 +59,7 @@ func (s *Server) apiLoanProducts(w http.ResponseWriter, r *http.Request, u acces
 	if err != nil {
 		return err
 	}
-	out := listPage[loanProductJSON]{Items: []loanProductJSON{}}
-	for _, p := range ps {
-		out.Items = append(out.Items, toLoanProduct(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ps, toLoanProduct)
 	return nil
 }
 
@@ -182,11 +178,7 @@ func (s *Server) apiLoanQueue(w http.ResponseWriter, r *http.Request, u access.U
 	if err != nil {
 		return err
 	}
-	out := listPage[loanApplicationJSON]{Items: []loanApplicationJSON{}}
-	for _, a := range as {
-		out.Items = append(out.Items, toLoanApplication(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, as, toLoanApplication)
 	return nil
 }
 
@@ -247,11 +239,7 @@ func (s *Server) apiHouseholdLoans(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
-	out := listPage[loanJSON]{Items: []loanJSON{}}
-	for _, l := range ls {
-		out.Items = append(out.Items, toLoan(l))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ls, toLoan)
 	return nil
 }
 
@@ -260,11 +248,7 @@ func (s *Server) apiCoopLoans(w http.ResponseWriter, r *http.Request, u access.U
 	if err != nil {
 		return err
 	}
-	out := listPage[loanJSON]{Items: []loanJSON{}}
-	for _, l := range ls {
-		out.Items = append(out.Items, toLoan(l))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ls, toLoan)
 	return nil
 }
 
@@ -273,11 +257,7 @@ func (s *Server) apiCoopLoanApplications(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	out := listPage[loanApplicationJSON]{Items: []loanApplicationJSON{}}
-	for _, a := range as {
-		out.Items = append(out.Items, toLoanApplication(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, as, toLoanApplication)
 	return nil
 }
 

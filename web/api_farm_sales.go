@@ -69,10 +69,6 @@ func (s *Server) apiFarmSales(w http.ResponseWriter, r *http.Request, u access.U
 	if err != nil {
 		return err
 	}
-	out := listPage[farmSaleJSON]{Items: []farmSaleJSON{}}
-	for _, sl := range ss {
-		out.Items = append(out.Items, toFarmSale(sl))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ss, toFarmSale)
 	return nil
 }

@@ -83,11 +83,7 @@ func (s *Server) apiFarms(w http.ResponseWriter, r *http.Request, u access.User)
 	if err != nil {
 		return err
 	}
-	out := listPage[farmJSON]{Items: []farmJSON{}}
-	for _, c := range cs {
-		out.Items = append(out.Items, toFarm(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, cs, toFarm)
 	return nil
 }
 
@@ -216,11 +212,7 @@ func (s *Server) apiFarmContracts(w http.ResponseWriter, r *http.Request, u acce
 	if err != nil {
 		return err
 	}
-	out := listPage[contractJSON]{Items: []contractJSON{}}
-	for _, c := range cs {
-		out.Items = append(out.Items, toContract(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, cs, toContract)
 	return nil
 }
 
@@ -319,11 +311,7 @@ func (s *Server) apiFarmAgreements(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
-	out := listPage[agreementJSON]{Items: []agreementJSON{}}
-	for _, a := range as {
-		out.Items = append(out.Items, toAgreement(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, as, toAgreement)
 	return nil
 }
 
@@ -398,11 +386,7 @@ func (s *Server) apiFarmDeliveries(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
-	out := listPage[deliveryJSON]{Items: []deliveryJSON{}}
-	for _, d := range ds {
-		out.Items = append(out.Items, toDelivery(d))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ds, toDelivery)
 	return nil
 }
 
@@ -425,11 +409,7 @@ func (s *Server) apiFarmTasks(w http.ResponseWriter, r *http.Request, u access.U
 	if err != nil {
 		return err
 	}
-	out := listPage[taskJSON]{Items: []taskJSON{}}
-	for _, t := range ts {
-		out.Items = append(out.Items, toTask(t))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ts, toTask)
 	return nil
 }
 
@@ -497,11 +477,7 @@ func (s *Server) apiFarmPayrolls(w http.ResponseWriter, r *http.Request, u acces
 	if err != nil {
 		return err
 	}
-	out := listPage[payrollJSON]{Items: []payrollJSON{}}
-	for _, p := range ps {
-		out.Items = append(out.Items, toPayroll(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ps, toPayroll)
 	return nil
 }
 
@@ -557,11 +533,7 @@ func (s *Server) apiFarmInputs(w http.ResponseWriter, r *http.Request, u access.
 	if err != nil {
 		return err
 	}
-	out := listPage[inputJSON]{Items: []inputJSON{}}
-	for _, in := range ins {
-		out.Items = append(out.Items, toInput(in))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ins, toInput)
 	return nil
 }
 
@@ -653,11 +625,7 @@ func (s *Server) apiFields(w http.ResponseWriter, r *http.Request, u access.User
 	if err != nil {
 		return err
 	}
-	out := listPage[fieldJSON]{Items: []fieldJSON{}}
-	for _, f := range fs {
-		out.Items = append(out.Items, toField(f))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, fs, toField)
 	return nil
 }
 
@@ -730,11 +698,7 @@ func (s *Server) apiMyClaims(w http.ResponseWriter, r *http.Request, u access.Us
 	if err != nil {
 		return err
 	}
-	out := listPage[farmClaimJSON]{Items: []farmClaimJSON{}}
-	for _, c := range cs {
-		out.Items = append(out.Items, toFarmClaim(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, cs, toFarmClaim)
 	return nil
 }
 
@@ -777,11 +741,7 @@ func (s *Server) apiFieldUpdates(w http.ResponseWriter, r *http.Request, u acces
 	if err != nil {
 		return err
 	}
-	out := listPage[updateJSON]{Items: []updateJSON{}}
-	for _, up := range us {
-		out.Items = append(out.Items, toUpdate(up))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, us, toUpdate)
 	return nil
 }
 

@@ -57,11 +57,7 @@ func (s *Server) apiInsurancePlans(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
-	out := listPage[planJSON]{Items: []planJSON{}}
-	for _, p := range ps {
-		out.Items = append(out.Items, toPlan(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, ps, toPlan)
 	return nil
 }
 
@@ -235,11 +231,7 @@ func (s *Server) apiClaimQueue(w http.ResponseWriter, r *http.Request, u access.
 	if err != nil {
 		return err
 	}
-	out := listPage[claimJSON]{Items: []claimJSON{}}
-	for _, c := range cs {
-		out.Items = append(out.Items, toClaim(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(w, cs, toClaim)
 	return nil
 }
 

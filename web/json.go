@@ -41,6 +41,16 @@ type listPage[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// writeItems answers a list endpoint with every item converted by to, in the
+// envelope of listPage (an empty list is [], never null).
+func writeItems[T, J any](w http.ResponseWriter, items []T, to func(T) J) {
+	out := listPage[J]{Items: make([]J, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, to(it))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // limitParam reads ?limit= (default 50, at most 500).
 func limitParam(r *http.Request) (int, error) {
 	s := r.URL.Query().Get("limit")
