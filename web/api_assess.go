@@ -168,11 +168,7 @@ func (s *Server) apiDeclareIncome(w http.ResponseWriter, r *http.Request, u acce
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if t.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, map[string]any{"transfer_id": t.ID, "replayed": t.Replayed})
+	writeCreated(w, t.Replayed, map[string]any{"transfer_id": t.ID, "replayed": t.Replayed})
 	return nil
 }
 

@@ -52,11 +52,7 @@ func (s *Server) apiRecordFarmSale(w http.ResponseWriter, r *http.Request, u acc
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if sale.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, toFarmSale(sale))
+	writeCreated(w, sale.Replayed, toFarmSale(sale))
 	return nil
 }
 

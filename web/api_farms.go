@@ -234,11 +234,7 @@ func (s *Server) apiSignContract(w http.ResponseWriter, r *http.Request, u acces
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if c.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, toContract(c))
+	writeCreated(w, c.Replayed, toContract(c))
 	return nil
 }
 
@@ -493,11 +489,7 @@ func (s *Server) apiRunPayroll(w http.ResponseWriter, r *http.Request, u access.
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if p.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, toPayroll(p))
+	writeCreated(w, p.Replayed, toPayroll(p))
 	return nil
 }
 

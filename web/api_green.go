@@ -298,11 +298,7 @@ func (s *Server) apiGreenRedeem(w http.ResponseWriter, r *http.Request, u access
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if c.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, certificateJSON(c))
+	writeCreated(w, c.Replayed, certificateJSON(c))
 	return nil
 }
 
@@ -412,11 +408,7 @@ func (s *Server) apiGreenSubmitWork(w http.ResponseWriter, r *http.Request, u ac
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if x.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, workJSON(x))
+	writeCreated(w, x.Replayed, workJSON(x))
 	return nil
 }
 

@@ -417,11 +417,7 @@ func (s *Server) apiLiveBuy(w http.ResponseWriter, r *http.Request, u access.Use
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if o.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, toOrder(o))
+	writeCreated(w, o.Replayed, toOrder(o))
 	return nil
 }
 

@@ -187,11 +187,7 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request, u access.
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if o.Replayed {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, toOrder(o))
+	writeCreated(w, o.Replayed, toOrder(o))
 	return nil
 }
 

@@ -41,6 +41,16 @@ type listPage[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// writeCreated answers a create that carries an idempotency key: 201 with what
+// was made, or 200 with the first result when the key was seen before.
+func writeCreated(w http.ResponseWriter, replayed bool, v any) {
+	status := http.StatusCreated
+	if replayed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, v)
+}
+
 // writeItems answers a list endpoint with every item converted by to, in the
 // envelope of listPage (an empty list is [], never null).
 func writeItems[T, J any](w http.ResponseWriter, items []T, to func(T) J) {
